@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Swift SIMD collapses to SSE2 without a target CPU (docs: kernels.md §1), so the Swift
+// modules are built for x86-64-v3 (AVX2/FMA/F16C). The C kernels pick AVX-512/AVX2 at run
+// time through their own per-function target attributes and need no flag.
+#if arch(x86_64)
+let swiftFast: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let swiftFast: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "Clicky",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "clicky", targets: ["clicky"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "GGUF", swiftSettings: swiftFast),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "LLMKernels", dependencies: ["CKernels", "GGUF"], swiftSettings: swiftFast),
+        .target(name: "LLMTokenizers", dependencies: ["GGUF"], swiftSettings: swiftFast),
+        .target(name: "ChatTemplates", dependencies: ["GGUF"], swiftSettings: swiftFast),
+        .target(name: "LLMEngine",
+                dependencies: ["GGUF", "LLMKernels", "LLMTokenizers", "ChatTemplates"],
+                swiftSettings: swiftFast),
+        .executableTarget(name: "clicky",
+                          dependencies: ["LLMEngine",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: swiftFast),
+
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"], swiftSettings: swiftFast),
+        .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "LLMKernels"], swiftSettings: swiftFast),
+        .testTarget(name: "LLMKernelsTests", dependencies: ["LLMKernels"], swiftSettings: swiftFast),
+        .testTarget(name: "LLMTokenizersTests", dependencies: ["LLMTokenizers", "GGUF"], swiftSettings: swiftFast),
+        .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], swiftSettings: swiftFast),
+        .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
+        .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import XCTest
+final class CKernelsPlaceholderTests: XCTestCase { func testBuilds() {} }

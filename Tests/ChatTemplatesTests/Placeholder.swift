@@ -1,0 +1,2 @@
+import XCTest
+final class ChatTemplatesPlaceholderTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class LLMEnginePlaceholderTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class LLMTokenizersPlaceholderTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,2 @@
+import XCTest
+final class clickyPlaceholderTests: XCTestCase { func testBuilds() {} }

