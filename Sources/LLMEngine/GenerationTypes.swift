@@ -1,0 +1,77 @@
+import ChatTemplates
+import LLMTokenizers
+
+/// Why generation ended.
+public enum StopReason: String, Sendable, Codable, Equatable {
+    /// The model produced an end-of-generation token (e.g. `<|im_end|>`).
+    case endOfGeneration = "end_of_generation"
+    /// `maxTokens` tokens were generated.
+    case maxTokens = "max_tokens"
+    /// The consumer stopped listening (barge-in, Ctrl-C, a closed pipe).
+    case cancelled
+}
+
+/// What one generation did, reported once at the end of the stream.
+public struct GenerationRecord: Sendable, Codable, Equatable {
+    /// Tokens in the prompt, including any reused from the previous turn's cache.
+    public var promptTokens: Int
+    /// Prompt tokens whose keys and values were reused instead of recomputed.
+    public var reusedPromptTokens: Int
+    public var generatedTokens: Int
+    /// Seconds from the request to the first generated token (prefill plus one sample).
+    public var firstTokenSeconds: Double
+    /// Prompt tokens actually computed per second of prefill.
+    public var prefillTokensPerSecond: Double
+    /// Generated tokens per second after the first one.
+    public var decodeTokensPerSecond: Double
+    public var totalSeconds: Double
+    public var stopReason: StopReason
+
+    public init(promptTokens: Int, reusedPromptTokens: Int, generatedTokens: Int, firstTokenSeconds: Double,
+                prefillTokensPerSecond: Double, decodeTokensPerSecond: Double, totalSeconds: Double,
+                stopReason: StopReason) {
+        self.promptTokens = promptTokens
+        self.reusedPromptTokens = reusedPromptTokens
+        self.generatedTokens = generatedTokens
+        self.firstTokenSeconds = firstTokenSeconds
+        self.prefillTokensPerSecond = prefillTokensPerSecond
+        self.decodeTokensPerSecond = decodeTokensPerSecond
+        self.totalSeconds = totalSeconds
+        self.stopReason = stopReason
+    }
+}
+
+/// One step of a generation stream: text as it becomes printable, then the record.
+public enum GenerationEvent: Sendable, Equatable {
+    /// A generated token and the text it completes. `text` may be empty while a multi-byte
+    /// character is still incomplete; end-of-generation tokens are reported with empty text.
+    case token(TokenID, text: String)
+    /// Bytes still held by the UTF-8 assembler when generation stopped, repaired to text.
+    case trailingText(String)
+    /// The last event of every stream that did not fail.
+    case finished(GenerationRecord)
+}
+
+/// What to generate from: raw text (special-token markup parsed) or a chat to render with
+/// the model's own chat format.
+public enum Prompt: Sendable {
+    case raw(String)
+    case chat([ChatMessage])
+    /// Already tokenized (tests and benchmarks).
+    case tokens([TokenID])
+}
+
+/// Everything a generation needs besides the prompt.
+public struct GenerationOptions: Sendable {
+    public var sampling: SamplingParameters
+    /// Upper bound on generated tokens (the original app uses 1024).
+    public var maxTokens: Int
+    /// Reuse cached keys/values of a shared prompt prefix (chat history) instead of recomputing.
+    public var reusePromptCache: Bool
+
+    public init(sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 1024, reusePromptCache: Bool = true) {
+        self.sampling = sampling
+        self.maxTokens = maxTokens
+        self.reusePromptCache = reusePromptCache
+    }
+}

@@ -1,0 +1,156 @@
+import GGUF
+import LLMKernels
+import LLMTokenizers
+
+/// The llama architecture (Llama 2/3, SmolLM2, and with biases Qwen2): pre-norm blocks of
+/// grouped-query attention with rotary positions and a SwiGLU feed-forward, RMSNorm, and an
+/// output head that may be tied to the token embeddings.
+///
+/// Shapes (d = embeddingLength, q = heads·headDim, kv = kvHeads·headDim, f = feedForwardLength):
+/// token_embd [vocab × d], per block attn_norm [d], attn_q [q × d], attn_k [kv × d],
+/// attn_v [kv × d], attn_output [d × q], ffn_norm [d], ffn_gate [f × d], ffn_up [f × d],
+/// ffn_down [d × f]; output_norm [d]; output [vocab × d] or none (tied).
+public final class LlamaModel: LanguageModel {
+    struct Block {
+        let attentionNorm: UnsafePointer<Float>
+        let query, key, value, attentionOutput: WeightMatrix
+        let feedForwardNorm: UnsafePointer<Float>
+        let gate, up, down: WeightMatrix
+    }
+
+    public let config: TransformerConfig
+    public let contextWindow: Int
+    public var vocabularySize: Int { config.vocabularySize }
+    public private(set) var cachedTokens: [TokenID] = []
+
+    private let file: GGUFFile          // keeps the mapping alive for every weight pointer below
+    private let tokenEmbedding: WeightMatrix
+    private let blocks: [Block]
+    private let outputNorm: UnsafePointer<Float>
+    private let output: WeightMatrix
+    private let cache: KVCache
+    private let rope: RotaryEmbedding
+    private let attention: GroupedQueryAttention
+    private let pool: ThreadPool
+    private let scratch: ForwardScratch
+
+    /// Largest number of prompt tokens pushed through one batched forward pass.
+    static let batchLimit = 128
+
+    public init(file: GGUFFile, config: TransformerConfig, contextWindow: Int, pool: ThreadPool) throws(EngineError) {
+        self.file = file
+        self.config = config
+        self.pool = pool
+        let window = min(contextWindow, config.trainedContextLength)
+        self.contextWindow = window
+        let weights = WeightLoader(file: file)
+        let d = config.embeddingLength
+        tokenEmbedding = try weights.matrix("token_embd.weight", rows: config.vocabularySize, columns: d)
+        outputNorm = try weights.vector("output_norm.weight", count: d)
+        if file.tensor(named: "output.weight") != nil {
+            output = try weights.matrix("output.weight", rows: config.vocabularySize, columns: d)
+        } else {
+            output = tokenEmbedding
+        }
+        var blocks: [Block] = []
+        for i in 0..<config.blockCount {
+            let p = "blk.\(i)."
+            blocks.append(Block(
+                attentionNorm: try weights.vector(p + "attn_norm.weight", count: d),
+                query: try weights.matrix(p + "attn_q.weight", rows: config.queryWidth, columns: d),
+                key: try weights.matrix(p + "attn_k.weight", rows: config.keyValueWidth, columns: d),
+                value: try weights.matrix(p + "attn_v.weight", rows: config.keyValueWidth, columns: d),
+                attentionOutput: try weights.matrix(p + "attn_output.weight", rows: d, columns: config.queryWidth),
+                feedForwardNorm: try weights.vector(p + "ffn_norm.weight", count: d),
+                gate: try weights.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, columns: d),
+                up: try weights.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, columns: d),
+                down: try weights.matrix(p + "ffn_down.weight", rows: d, columns: config.feedForwardLength)))
+        }
+        self.blocks = blocks
+        cache = KVCache(layers: config.blockCount, capacity: window, rowWidth: config.keyValueWidth)
+        rope = RotaryEmbedding(dimensions: config.ropeDimensions, base: config.ropeBase, layout: config.ropeLayout)
+        attention = GroupedQueryAttention(headCount: config.headCount, keyValueHeadCount: config.keyValueHeadCount,
+                                          headDimension: config.headDimension,
+                                          scale: 1 / Float(config.headDimension).squareRoot())
+        scratch = ForwardScratch(config: config, batch: Self.batchLimit)
+    }
+
+    public func resetCache() {
+        cache.reset()
+        cachedTokens.removeAll(keepingCapacity: true)
+    }
+
+    public func truncateCache(to count: Int) {
+        guard count < cachedTokens.count else { return }
+        if cache.hasWrapped || count <= 0 {
+            resetCache()
+        } else {
+            cache.rewind(to: count)
+            cachedTokens.removeSubrange(count...)
+        }
+    }
+
+    public func forward(_ tokens: [TokenID]) throws(EngineError) -> UnsafeBufferPointer<Float> {
+        guard !tokens.isEmpty else { throw .emptyPrompt }
+        for token in tokens where token < 0 || Int(token) >= config.vocabularySize {
+            throw .invalidParameter("token id \(token) is outside the vocabulary (\(config.vocabularySize))")
+        }
+        var start = 0
+        while start < tokens.count {
+            let end = min(start + Self.batchLimit, tokens.count)
+            tokens.withUnsafeBufferPointer { all in
+                runBatch(UnsafeBufferPointer(rebasing: all[start..<end]), lastBatch: end == tokens.count)
+            }
+            start = end
+        }
+        return UnsafeBufferPointer(start: scratch.logits, count: config.vocabularySize)
+    }
+
+    /// One batched pass: every weight row is read once for all tokens of the batch.
+    private func runBatch(_ tokens: UnsafeBufferPointer<TokenID>, lastBatch: Bool) {
+        let n = tokens.count
+        let d = config.embeddingLength
+        let s = scratch
+        let firstPosition = cache.positionCount
+        for (t, token) in tokens.enumerated() {
+            Dequantize.row(tokenEmbedding, Int(token), into: s.residual + t * d)
+        }
+        for (layer, block) in blocks.enumerated() {
+            for t in 0..<n {
+                TransformerOps.rmsNorm(s.residual + t * d, weight: block.attentionNorm, count: d,
+                                       epsilon: config.normEpsilon, into: s.normed + t * d)
+            }
+            s.project(s.normed, tokens: n, columns: d,
+                      block.query, into: s.query, block.key, into: s.key, block.value, into: s.value, pool: pool)
+            for t in 0..<n {
+                rope.angles(position: firstPosition + t, cosines: s.cosines, sines: s.sines)
+                rope.apply(s.query + t * config.queryWidth, heads: config.headCount,
+                           headDimension: config.headDimension, cosines: s.cosines, sines: s.sines)
+                rope.apply(s.key + t * config.keyValueWidth, heads: config.keyValueHeadCount,
+                           headDimension: config.headDimension, cosines: s.cosines, sines: s.sines)
+                cache.store(layer: layer, position: firstPosition + t,
+                            key: s.key + t * config.keyValueWidth, value: s.value + t * config.keyValueWidth)
+            }
+            attention.run(queries: s.query, tokens: n, firstPosition: firstPosition, layer: layer,
+                          cache: cache, output: s.attended, pool: pool)
+            s.project(s.attended, tokens: n, columns: config.queryWidth,
+                      block.attentionOutput, into: s.normed, pool: pool)
+            TransformerOps.add(s.normed, into: s.residual, count: n * d)
+
+            for t in 0..<n {
+                TransformerOps.rmsNorm(s.residual + t * d, weight: block.feedForwardNorm, count: d,
+                                       epsilon: config.normEpsilon, into: s.normed + t * d)
+            }
+            s.project(s.normed, tokens: n, columns: d, block.gate, into: s.gate, block.up, into: s.up, pool: pool)
+            TransformerOps.swiGLU(gate: s.gate, up: s.up, count: n * config.feedForwardLength)
+            s.project(s.gate, tokens: n, columns: config.feedForwardLength, block.down, into: s.normed, pool: pool)
+            TransformerOps.add(s.normed, into: s.residual, count: n * d)
+        }
+        cache.advance(by: n)
+        cachedTokens.append(contentsOf: tokens)
+        guard lastBatch else { return }
+        TransformerOps.rmsNorm(s.residual + (n - 1) * d, weight: outputNorm, count: d,
+                               epsilon: config.normEpsilon, into: s.normed)
+        s.project(s.normed, tokens: 1, columns: d, output, into: s.logits, pool: pool)
+    }
+}

@@ -1,0 +1,101 @@
+import ChatTemplates
+import Dispatch
+import Foundation
+import GGUF
+import LLMKernels
+import LLMTokenizers
+
+/// Options fixed when a model is loaded.
+public struct EngineOptions: Sendable {
+    /// Worker threads for matrix products (the caller's thread counts as one).
+    public var threads: Int
+    /// KV window in positions; older positions roll out (the original app's maxKVSize 4096).
+    public var contextWindow: Int
+
+    public init(threads: Int = EngineOptions.defaultThreads, contextWindow: Int = 4096) {
+        self.threads = threads
+        self.contextWindow = contextWindow
+    }
+
+    /// One thread per core, at most 8 (decode is bandwidth-bound beyond that).
+    public static var defaultThreads: Int { max(1, min(8, ProcessInfo.processInfo.activeProcessorCount)) }
+}
+
+/// A loaded local model: file, tokenizer, chat format and weights, with one serial queue that
+/// owns all model state. Every generation runs on that queue, so concurrent callers simply wait
+/// their turn, and the stream they get back can be cancelled at any time.
+public final class LocalEngine: @unchecked Sendable {
+    // @unchecked: `model` is mutable state touched only on `queue`; everything else is immutable.
+    public let path: String
+    public let architecture: String
+    public let tokenizer: any Tokenizer
+    public let chatFormat: ChatFormat?
+    public let chatFormatProblem: String?
+    public let loadSeconds: Double
+    public let options: EngineOptions
+    private let model: any LanguageModel
+    private let queue = DispatchQueue(label: "clicky.engine")
+
+    public static var supportedArchitectures: [String] { Architectures.supportedNames }
+
+    /// Maps, validates and prepares a GGUF model. Throws a one-line `EngineError` for any
+    /// problem with the file.
+    public init(path: String, options: EngineOptions = EngineOptions()) throws(EngineError) {
+        let started = ContinuousClock.now
+        guard options.threads >= 1, options.threads <= 256 else {
+            throw .invalidParameter("threads must be between 1 and 256, got \(options.threads)")
+        }
+        guard options.contextWindow >= 16 else {
+            throw .invalidParameter("context window must be at least 16, got \(options.contextWindow)")
+        }
+        let file: GGUFFile
+        do { file = try GGUFFile(path: path) } catch { throw .invalidFile(error) }
+        do { architecture = try file.string("general.architecture") } catch { throw .invalidFile(error) }
+        guard Architectures.builders[architecture] != nil else {
+            throw .unsupportedArchitecture(architecture, supported: Architectures.supportedNames)
+        }
+        do { tokenizer = try makeTokenizer(from: file) } catch { throw .tokenizer(error.description) }
+        do {
+            chatFormat = try ChatFormat.detect(in: file)
+            chatFormatProblem = nil
+        } catch {
+            chatFormat = nil
+            chatFormatProblem = error.description
+        }
+        let pool = ThreadPool(threadCount: options.threads)
+        model = try Architectures.build(file: file, vocabularySize: tokenizer.vocabularySize,
+                                        contextWindow: options.contextWindow, pool: pool)
+        self.path = path
+        self.options = options
+        loadSeconds = seconds(ContinuousClock.now - started)
+    }
+
+    /// Token ids for a prompt: BOS per the model's flag, special-token markup parsed.
+    public func tokenize(_ prompt: Prompt) throws(EngineError) -> [TokenID] {
+        let text: String
+        switch prompt {
+        case .tokens(let ids): return ids
+        case .raw(let raw): text = raw
+        case .chat(let messages):
+            guard let chatFormat else { throw .chatFormat(chatFormatProblem ?? "no chat format") }
+            text = chatFormat.render(messages, addGenerationPrompt: true)
+        }
+        var ids = tokenizer.encode(text, parseSpecialTokens: true)
+        if tokenizer.addsBOS, let bos = tokenizer.bosToken, ids.first != bos { ids.insert(bos, at: 0) }
+        return ids
+    }
+
+    /// Streams the answer to `prompt`. Cancelling the consuming task (or dropping the stream)
+    /// stops generation before the next token is computed.
+    public func generate(_ prompt: Prompt, options: GenerationOptions = GenerationOptions())
+        -> AsyncThrowingStream<GenerationEvent, any Error> {
+        GenerationStream.start(on: queue, model: model, tokenizer: tokenizer, options: options) { [self] in
+            try tokenize(prompt)
+        }
+    }
+
+    /// Drops cached keys/values (the next prompt is computed from scratch).
+    public func resetCache() {
+        queue.sync { model.resetCache() }
+    }
+}

@@ -1,2 +1,0 @@
-import XCTest
-final class clickyPlaceholderTests: XCTestCase { func testBuilds() {} }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test: set-up (idempotent), one release build of the package and its tests, then
+# the tests. Release, because the engine tests decode real models through the built binary.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/setup.sh
+swift build -c release --build-tests
+CLICKY_BIN="$(swift build -c release --show-bin-path)/clicky" swift test -c release --skip-build "$@"
