@@ -4,7 +4,7 @@ import LLMKernels
 /// Maps `general.architecture` to the file that implements it. Adding an architecture is one
 /// entry here plus one model file.
 enum Architectures {
-    typealias Builder = (GGUFFile, Int, Int, ThreadPool) throws(EngineError) -> any LanguageModel
+    typealias Builder = @Sendable (GGUFFile, Int, Int, ThreadPool) throws(EngineError) -> any LanguageModel
 
     static let builders: [String: Builder] = [
         "llama": { (file, vocabulary, window, pool) throws(EngineError) in

@@ -95,9 +95,12 @@ public final class LlamaModel: LanguageModel {
         for token in tokens where token < 0 || Int(token) >= config.vocabularySize {
             throw .invalidParameter("token id \(token) is outside the vocabulary (\(config.vocabularySize))")
         }
+        // A batch writes all its keys before attending, so it may not be longer than the ring,
+        // or its own first tokens would be overwritten before they are read.
+        let batch = min(Self.batchLimit, contextWindow)
         var start = 0
         while start < tokens.count {
-            let end = min(start + Self.batchLimit, tokens.count)
+            let end = min(start + batch, tokens.count)
             tokens.withUnsafeBufferPointer { all in
                 runBatch(UnsafeBufferPointer(rebasing: all[start..<end]), lastBatch: end == tokens.count)
             }

@@ -70,17 +70,26 @@ public final class LocalEngine: @unchecked Sendable {
         loadSeconds = seconds(ContinuousClock.now - started)
     }
 
-    /// Token ids for a prompt: BOS per the model's flag, special-token markup parsed.
+    /// Token ids for a prompt: BOS per the model's flag. In raw text, special-token markup is
+    /// parsed; in a chat only the format's own markup is, so a user who types `<|im_start|>`
+    /// gets those characters, not a control token (no prompt injection through the template).
     public func tokenize(_ prompt: Prompt) throws(EngineError) -> [TokenID] {
-        let text: String
+        var ids: [TokenID]
         switch prompt {
-        case .tokens(let ids): return ids
-        case .raw(let raw): text = raw
+        case .tokens(let given):
+            return given
+        case .raw(let text):
+            ids = tokenizer.encode(text, parseSpecialTokens: true)
         case .chat(let messages):
             guard let chatFormat else { throw .chatFormat(chatFormatProblem ?? "no chat format") }
-            text = chatFormat.render(messages, addGenerationPrompt: true)
+            ids = []
+            for part in chatFormat.parts(messages, addGenerationPrompt: true) {
+                switch part {
+                case .markup(let text): ids += tokenizer.encode(text, parseSpecialTokens: true)
+                case .content(let text): ids += tokenizer.encode(text, parseSpecialTokens: false)
+                }
+            }
         }
-        var ids = tokenizer.encode(text, parseSpecialTokens: true)
         if tokenizer.addsBOS, let bos = tokenizer.bosToken, ids.first != bos { ids.insert(bos, at: 0) }
         return ids
     }

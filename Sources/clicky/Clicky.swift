@@ -51,20 +51,20 @@ struct Clicky: AsyncParsableCommand {
             }
         } catch let error as CLIError {
             printError(error.description)
-            exit(error.exitCode)
+            terminate(error.exitCode)
         } catch let error as EngineError {
             let cli = CLIError(error)
             printError(cli.description)
-            exit(cli.exitCode)
+            terminate(cli.exitCode)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
                 print(fullMessage(for: error))
-                exit(0)
+                terminate(0)
             }
             let message = fullMessage(for: error)
             if !message.isEmpty { printError(message) }
-            exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+            terminate(code == .validationFailure ? ExitStatus.usage : code.rawValue)
         }
     }
 }
@@ -77,4 +77,9 @@ func printError(_ message: String) {
 /// Writes text to standard output immediately (streamed answers must not wait for a newline).
 func writeOut(_ text: String) {
     FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Ends the process with `code` (the global `exit`, which a command's own `exit` shadows).
+func terminate(_ code: Int32) -> Never {
+    Foundation.exit(code)
 }

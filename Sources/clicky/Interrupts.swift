@@ -33,7 +33,7 @@ final class InterruptMonitor: @unchecked Sendable {
             cancel()
         } else {
             writeOut("\n")
-            exit(ExitStatus.interrupted)
+            terminate(ExitStatus.interrupted)
         }
     }
 }

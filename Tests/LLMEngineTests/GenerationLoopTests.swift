@@ -53,9 +53,14 @@ final class GenerationLoopTests: XCTestCase {
         let model = CountingModel(vocabularySize: 1000)
         _ = try run(model, prompt: [5, 6, 7, 8], maxTokens: 2)
         let before = model.tokensComputed
+        // The first run generated 9 and 10 and fed 9 back, so [5, 6, 7, 8, 9] is cached:
+        // the answer of one turn is reused as history by the next.
         let (record, _) = try run(model, prompt: [5, 6, 7, 8, 9, 10], maxTokens: 1)
-        XCTAssertEqual(record.reusedPromptTokens, 4)
-        XCTAssertEqual(model.tokensComputed - before, 2)
+        XCTAssertEqual(record.reusedPromptTokens, 5)
+        XCTAssertEqual(model.tokensComputed - before, 1)
+        // A prompt that diverges early rewinds the cache to the shared part.
+        let (third, _) = try run(model, prompt: [5, 6, 1, 2], maxTokens: 1)
+        XCTAssertEqual(third.reusedPromptTokens, 2)
     }
 
     func testEmptyPromptIsAnError() {

@@ -1,0 +1,79 @@
+/// GGML `Q8_0`: 32 values share one fp16 scale; value = d × q with q an Int8.
+///
+/// 34 bytes. Used for weights (read in place from the mapped file) and, as in llama.cpp, for
+/// the activations that Q4_0 and Q8_0 weights are multiplied with.
+public struct BlockQ8_0 {
+    /// Scale.
+    public var d: Float16
+    /// Quants, in element order.
+    public var qs: (Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8,
+                    Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8,
+                    Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8,
+                    Int8, Int8, Int8, Int8, Int8, Int8, Int8, Int8)
+
+    /// Values per block.
+    public static let elementCount = 32
+    /// Bytes per block.
+    public static let byteCount = 34
+    /// Byte offset of `qs`.
+    static let quantsOffset = 2
+}
+
+extension Reference {
+    /// Dequantizes `count` Q8_0 elements (a multiple of 32) from `blocks` into `output`.
+    public static func dequantizeQ8_0(_ blocks: UnsafeRawPointer, count: Int,
+                                      into output: UnsafeMutablePointer<Float>) {
+        precondition(count % 32 == 0, "Q8_0 rows are whole blocks")
+        for b in 0..<count / 32 {
+            let block = blocks + b * BlockQ8_0.byteCount
+            let d = Float(block.loadUnaligned(as: Float16.self))
+            for j in 0..<32 {
+                output[b * 32 + j] = Float(block.load(fromByteOffset: BlockQ8_0.quantsOffset + j, as: Int8.self)) * d
+            }
+        }
+    }
+
+    /// The scale and quants of one block exactly as llama.cpp's reference quantizer makes
+    /// them: d = amax / 127, q = round(x × (1/d)) rounding halves away from zero (q = 0 when
+    /// the block is all zero). Returns d before its rounding to fp16.
+    static func quantizeBlock(_ x: UnsafePointer<Float>, into q: UnsafeMutablePointer<Int8>) -> Float {
+        var amax: Float = 0
+        for j in 0..<32 { amax = max(amax, abs(x[j])) }
+        let d = amax / 127
+        let id: Float = d != 0 ? 1 / d : 0
+        for j in 0..<32 { q[j] = Int8((x[j] * id).rounded(.toNearestOrAwayFromZero)) }
+        return d
+    }
+
+    /// Quantizes `count` floats (a multiple of 32) to Q8_0 blocks at `output`
+    /// (`count / 32 × 34` bytes), as llama.cpp's `quantize_row_q8_0_ref`.
+    public static func quantizeQ8_0(_ x: UnsafePointer<Float>, count: Int, into output: UnsafeMutableRawPointer) {
+        precondition(count % 32 == 0, "Q8_0 rows are whole blocks")
+        for b in 0..<count / 32 {
+            let block = output + b * BlockQ8_0.byteCount
+            let q = (block + BlockQ8_0.quantsOffset).bindMemory(to: Int8.self, capacity: 32)
+            let d = quantizeBlock(x + b * 32, into: q)
+            block.storeBytes(of: Float16(d), as: Float16.self)
+        }
+    }
+
+    /// GGML's Q8_0 · Q8_0 dot product of `count` elements (a multiple of 32): per block, the
+    /// exact integer sum of q_w × q_x, times d_w × d_x, summed in Float.
+    public static func dotQ8_0Q8_0(_ weights: UnsafeRawPointer, _ activations: UnsafeRawPointer,
+                                   count: Int) -> Float {
+        precondition(count % 32 == 0, "Q8_0 rows are whole blocks")
+        var sum: Float = 0
+        for b in 0..<count / 32 {
+            let w = weights + b * BlockQ8_0.byteCount
+            let x = activations + b * BlockQ8_0.byteCount
+            var dot: Int32 = 0
+            for j in 0..<32 {
+                let qw = Int32(w.load(fromByteOffset: BlockQ8_0.quantsOffset + j, as: Int8.self))
+                let qx = Int32(x.load(fromByteOffset: BlockQ8_0.quantsOffset + j, as: Int8.self))
+                dot += qw * qx
+            }
+            sum += Float(dot) * Float(w.loadUnaligned(as: Float16.self)) * Float(x.loadUnaligned(as: Float16.self))
+        }
+        return sum
+    }
+}

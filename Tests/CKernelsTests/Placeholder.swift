@@ -1,2 +1,0 @@
-import XCTest
-final class CKernelsPlaceholderTests: XCTestCase { func testBuilds() {} }

@@ -1,2 +1,0 @@
-import XCTest
-final class LLMTokenizersPlaceholderTests: XCTestCase { func testBuilds() {} }
