@@ -50,6 +50,9 @@ public struct GenerationLoop {
         var stop = StopReason.maxTokens
 
         while record.generatedTokens < options.maxTokens {
+            if options.reportTopLogits > 0 {
+                emit(.topLogits(Self.top(options.reportTopLogits, of: logits)))
+            }
             let token = sampler.sample(logits)
             sampler.observe(token)
             record.generatedTokens += 1
@@ -74,6 +77,18 @@ public struct GenerationLoop {
             record.decodeTokensPerSecond = Double(decoded) / max(seconds(clock.now - firstTokenTime), 1e-9)
         }
         return finish(&record, stop, start: start, clock: clock)
+    }
+
+    /// The `count` largest logits, best first (a diagnostic, so a simple partial selection).
+    static func top(_ count: Int, of logits: UnsafeBufferPointer<Float>) -> [TokenLogit] {
+        var best: [TokenLogit] = []
+        for (i, value) in logits.enumerated() where best.count < count || value > best[best.count - 1].logit {
+            let entry = TokenLogit(token: TokenID(i), logit: value)
+            let at = best.firstIndex { value > $0.logit } ?? best.count
+            best.insert(entry, at: at)
+            if best.count > count { best.removeLast() }
+        }
+        return best
     }
 
     private func finish(_ record: inout GenerationRecord, _ reason: StopReason,

@@ -46,10 +46,23 @@ public enum GenerationEvent: Sendable, Equatable {
     /// A generated token and the text it completes. `text` may be empty while a multi-byte
     /// character is still incomplete; end-of-generation tokens are reported with empty text.
     case token(TokenID, text: String)
+    /// The most likely next tokens before a token is sampled, best first; only when
+    /// `GenerationOptions.reportTopLogits` asks for them (comparisons with reference engines).
+    case topLogits([TokenLogit])
     /// Bytes still held by the UTF-8 assembler when generation stopped, repaired to text.
     case trailingText(String)
     /// The last event of every stream that did not fail.
     case finished(GenerationRecord)
+}
+
+/// A token and its raw (unscaled) logit.
+public struct TokenLogit: Sendable, Equatable, Codable {
+    public var token: TokenID
+    public var logit: Float
+    public init(token: TokenID, logit: Float) {
+        self.token = token
+        self.logit = logit
+    }
 }
 
 /// What to generate from: raw text (special-token markup parsed) or a chat to render with
@@ -68,10 +81,14 @@ public struct GenerationOptions: Sendable {
     public var maxTokens: Int
     /// Reuse cached keys/values of a shared prompt prefix (chat history) instead of recomputing.
     public var reusePromptCache: Bool
+    /// Emit the top N logits before each sampled token (0 = off).
+    public var reportTopLogits: Int
 
-    public init(sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 1024, reusePromptCache: Bool = true) {
+    public init(sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 1024,
+                reusePromptCache: Bool = true, reportTopLogits: Int = 0) {
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.reusePromptCache = reusePromptCache
+        self.reportTopLogits = reportTopLogits
     }
 }

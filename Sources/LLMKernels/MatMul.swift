@@ -6,14 +6,15 @@ import GGUF
 ///     y[t × rows + r] = Σ_c W[r, c] × x[t × columns + c]      r < rows, t < tokens
 ///
 /// `tokens == 1` is decode (a mat-vec); prefill passes many tokens at once and every weight
-/// block is then decoded once per tile of tokens, not once per token. Work is split over the
-/// pool by ranges of rows (multiples of 4, the kernels' row tile) and, for long prompts,
-/// blocks of tokens. The result does not depend on the thread count, bit for bit.
-/// Nothing is allocated.
+/// block is then decoded once per tile of up to 4 tokens (and read from L1 for the next tile),
+/// not once per token. Work is split over the pool by ranges of rows (multiples of 4) and, for
+/// long prompts, blocks of 32 tokens. The result does not depend on the thread count, bit for
+/// bit. Nothing is allocated.
 public enum MatMul {
     /// Multiplies `w` with the first `tokens` rows already prepared in `x` (see
-    /// ``ActivationBuffer/quantize(_:tokens:columns:for:)``, called with `w.type` or a type of
-    /// the same family). `y` receives `tokens × w.rows` floats.
+    /// ``ActivationBuffer/quantize(_:tokens:columns:for:)``). One quantization serves Q4_0,
+    /// Q4_1 and Q8_0 weights alike; F32/F16/BF16 weights need the buffer filled for a float
+    /// type. `y` receives `tokens × w.rows` floats.
     public static func multiply(_ w: WeightMatrix, _ x: ActivationBuffer, tokens: Int,
                                 into y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         precondition(tokens > 0 && tokens <= x.tokens, "tokens \(tokens) not prepared (buffer holds \(x.tokens))")

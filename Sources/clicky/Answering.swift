@@ -5,6 +5,7 @@ struct Answer: Sendable {
     var text = ""
     var tokenIDs: [Int32] = []
     var record: GenerationRecord?
+    var topLogits: [[TokenLogit]] = []
 }
 
 /// Consumes a generation stream, passing printable text to `onText` as it arrives. Runs in its
@@ -21,6 +22,8 @@ func collectAnswer(_ stream: AsyncThrowingStream<GenerationEvent, any Error>,
         case .trailingText(let text):
             answer.text += text
             onText(text)
+        case .topLogits(let candidates):
+            answer.topLogits.append(candidates)
         case .finished(let record):
             answer.record = record
         }

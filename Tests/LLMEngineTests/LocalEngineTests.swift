@@ -34,6 +34,7 @@ final class LocalEngineTests: XCTestCase {
             switch event {
             case .token(_, let piece), .trailingText(let piece): text += piece
             case .finished(let finished): record = finished
+            case .topLogits: XCTFail("top logits were not requested")
             }
         }
         let finished = try XCTUnwrap(record)

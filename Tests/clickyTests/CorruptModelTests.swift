@@ -51,7 +51,7 @@ final class CorruptModelTests: XCTestCase {
     }
 
     func testWrongMagic() throws {
-        try expectRejected(patched { $0[0] = UInt8(ascii: "X") }, "wrong magic", mentioning: "magic")
+        try expectRejected(patched { $0[0] = UInt8(ascii: "X") }, "wrong magic", mentioning: "GGUF")
     }
 
     func testHugeTensorCount() throws {
