@@ -12,7 +12,7 @@ let swiftFast: [SwiftSetting] = []
 
 let package = Package(
     name: "Clicky",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],   // Synchronization.Atomic
     products: [
         .executable(name: "clicky", targets: ["clicky"]),
     ],
@@ -32,12 +32,15 @@ let package = Package(
                           dependencies: ["LLMEngine",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftFast),
+        // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|isa|pool|quant|token|prefill]`.
+        .executableTarget(name: "KernelBench", dependencies: ["LLMKernels", "CKernels", "GGUF"],
+                          path: "bench/kernels", swiftSettings: swiftFast),
 
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "LLMKernelsTests", dependencies: ["LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "LLMTokenizersTests", dependencies: ["LLMTokenizers", "GGUF"], swiftSettings: swiftFast),
-        .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates"], swiftSettings: swiftFast),
+        .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],
