@@ -1,13 +1,13 @@
 import Foundation
 
-/// Inputs shared by the chat template tests: the protocol fixtures (shared/fixtures/protocols,
-/// beside this repository), the engine golden, and template texts as model files carry them.
+/// Inputs shared by the chat template tests: the protocol fixtures (copied from shared/fixtures/protocols
+/// into Tests/Fixtures), the engine golden, and template texts as model files carry them.
 enum ChatTemplateFixtures {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let protocols = repositoryRoot.appendingPathComponent("../shared/fixtures/protocols").standardizedFileURL
+    static let protocols = repositoryRoot.appendingPathComponent("Tests/Fixtures/protocols").standardizedFileURL
     static let golden = repositoryRoot
-        .appendingPathComponent("../shared/golden/smollm2-135m-instruct-q4_1.json").standardizedFileURL
+        .appendingPathComponent("Tests/Fixtures/golden/smollm2-135m-instruct-q4_1.json").standardizedFileURL
 
     static func text(_ name: String) throws -> String {
         try String(contentsOf: protocols.appendingPathComponent(name), encoding: .utf8)

@@ -3,7 +3,7 @@ import GGUF
 import XCTest
 @testable import LLMTokenizers
 
-/// Where test inputs live: fixtures in this repository, goldens in the shared folder beside it,
+/// Where test inputs live: fixtures and goldens in Tests/Fixtures (copies of shared/ ones),
 /// the model in the user's data directory (installed by scripts/setup.sh).
 enum TestPaths {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
@@ -13,7 +13,7 @@ enum TestPaths {
         .appendingPathComponent("Tests/Fixtures/tokenizer/smollm2-135m-instruct.json")
 
     static let smolLMGolden = repositoryRoot
-        .appendingPathComponent("../shared/golden/smollm2-135m-instruct-q4_1.json").standardizedFileURL
+        .appendingPathComponent("Tests/Fixtures/golden/smollm2-135m-instruct-q4_1.json").standardizedFileURL
 
     static var defaultModel: URL {
         let environment = ProcessInfo.processInfo.environment
