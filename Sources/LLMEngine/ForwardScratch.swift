@@ -69,6 +69,7 @@ final class ForwardScratch {
 /// Looks tensors up by name and checks their type and shape before the model keeps a pointer.
 struct WeightLoader {
     let file: GGUFFile
+    let storage: WeightStorage
 
     private func info(_ name: String) throws(EngineError) -> GGUFTensorInfo {
         guard let info = file.tensor(named: name) else { throw .missingTensor(name) }
@@ -82,7 +83,7 @@ struct WeightLoader {
             throw .badTensorShape(name: name, expected: [columns, rows], found: info.dimensions)
         }
         do {
-            return try WeightMatrix(type: info.type, rows: rows, columns: columns, data: file.data(of: info))
+            return try WeightMatrix(type: info.type, rows: rows, columns: columns, data: storage.data(of: info))
         } catch {
             throw .unsupportedTensorType(name: name, type: info.type.description)
         }
@@ -97,6 +98,6 @@ struct WeightLoader {
         guard info.type == .f32 else {
             throw .unsupportedTensorType(name: name, type: info.type.description)
         }
-        return file.data(of: info).assumingMemoryBound(to: Float.self)
+        return storage.data(of: info).assumingMemoryBound(to: Float.self)
     }
 }

@@ -23,7 +23,7 @@ public final class LlamaModel: LanguageModel {
     public var vocabularySize: Int { config.vocabularySize }
     public private(set) var cachedTokens: [TokenID] = []
 
-    private let file: GGUFFile          // keeps the mapping alive for every weight pointer below
+    private let storage: WeightStorage  // keeps every weight pointer below valid
     private let tokenEmbedding: WeightMatrix
     private let blocks: [Block]
     private let outputNorm: UnsafePointer<Float>
@@ -37,13 +37,17 @@ public final class LlamaModel: LanguageModel {
     /// Largest number of prompt tokens pushed through one batched forward pass.
     static let batchLimit = 128
 
-    public init(file: GGUFFile, config: TransformerConfig, contextWindow: Int, pool: ThreadPool) throws(EngineError) {
-        self.file = file
+    public var weightsUseHugePages: Bool { storage.usesHugePages }
+
+    public init(file: GGUFFile, config: TransformerConfig, contextWindow: Int, pool: ThreadPool,
+                hugePages: Bool = true) throws(EngineError) {
         self.config = config
         self.pool = pool
         let window = min(contextWindow, config.trainedContextLength)
         self.contextWindow = window
-        let weights = WeightLoader(file: file)
+        let storage = WeightStorage(file: file, preferHugePages: hugePages)
+        self.storage = storage
+        let weights = WeightLoader(file: file, storage: storage)
         let d = config.embeddingLength
         tokenEmbedding = try weights.matrix("token_embd.weight", rows: config.vocabularySize, columns: d)
         outputNorm = try weights.vector("output_norm.weight", count: d)
