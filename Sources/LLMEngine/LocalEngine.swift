@@ -11,10 +11,13 @@ public struct EngineOptions: Sendable {
     public var threads: Int
     /// KV window in positions; older positions roll out (the original app's maxKVSize 4096).
     public var contextWindow: Int
+    /// Copy the weights into huge-page memory at load (faster decode; see `WeightStorage`).
+    public var hugePages: Bool
 
-    public init(threads: Int = EngineOptions.defaultThreads, contextWindow: Int = 4096) {
+    public init(threads: Int = EngineOptions.defaultThreads, contextWindow: Int = 4096, hugePages: Bool = true) {
         self.threads = threads
         self.contextWindow = contextWindow
+        self.hugePages = hugePages
     }
 
     /// One thread per core, at most 8 (decode is bandwidth-bound beyond that).
@@ -64,7 +67,7 @@ public final class LocalEngine: @unchecked Sendable {
         }
         let pool = ThreadPool(threadCount: options.threads)
         model = try Architectures.build(file: file, vocabularySize: tokenizer.vocabularySize,
-                                        contextWindow: options.contextWindow, pool: pool)
+                                        options: options, pool: pool)
         self.path = path
         self.options = options
         loadSeconds = seconds(ContinuousClock.now - started)

@@ -44,6 +44,20 @@ final class LocalEngineTests: XCTestCase {
         XCTAssertTrue(text.contains("Paris"), text)
     }
 
+    func testHugePageCopyGivesTheSameTokensAsTheFileMapping() async throws {
+        var outputs: [[Int32]] = []
+        for hugePages in [true, false] {
+            let engine = try LocalEngine(path: Self.modelPath(), options: EngineOptions(threads: 1, hugePages: hugePages))
+            var ids: [Int32] = []
+            for try await event in engine.generate(.raw("Once upon a time"), options: GenerationOptions(sampling: .greedy, maxTokens: 12)) {
+                if case .token(let id, _) = event { ids.append(id) }
+            }
+            outputs.append(ids)
+        }
+        XCTAssertEqual(outputs[0], outputs[1])
+        XCTAssertEqual(outputs[0].count, 12)
+    }
+
     func testLongPromptRollsThroughASmallWindow() async throws {
         // A 40-position window with a 100-token prompt: the ring keeps the newest positions and
         // generation still works (the original's bounded KV window keeps memory flat).
