@@ -1,14 +1,16 @@
 /*
  * AVX2 versions of the quantized matrix kernels, for x86-64 CPUs without AVX-512 VNNI.
  *
- * Work goes by pairs of blocks, as the activation layout (ckernels.h): one ymm holds the low
+ * Q4_0 works by pairs of blocks, as the activation layout (ckernels.h): one ymm holds the low
  * halves of blocks A and B, another their high halves. Products go through vpmaddubsw
  * (u8 x s8 -> s16 pairs) and vpmaddwd by ones (-> s32 per group of 4), the classic pre-VNNI
  * sequence; the int32 lanes end up as [A 4 lanes | B 4 lanes]. vpmaddubsw saturates, so the
- * offset trick is only used for nibbles (15 * 127 * 4 fits in int16); Q8_0 weights use the
- * sign trick, |w| x (x * sign(w)), and widen each half separately.
+ * offset trick is only used for nibbles (15 * 127 * 4 fits in int16).
+ * Q4_1 and Q8_0 follow llama.cpp's own AVX2 kernels block by block (its summation order, bit
+ * for bit; see ck_avx512.c); Q8_0 weights use the sign trick, |w| x (x * sign(w)).
  * Tiles: 2 rows x 1 or 2 tokens, within 16 ymm registers.
  */
+#include <math.h>
 #include "ck_internal.h"
 
 #if defined(__x86_64__)
@@ -17,55 +19,46 @@
 #define TGT __attribute__((target("avx2,fma,f16c")))
 #define TGT_INLINE static inline __attribute__((always_inline)) TGT
 
-/* The int32 dot products of blocks a and b with one activation pair: [a 4 lanes | b 4 lanes],
+/* Σ of 8 lanes as llama.cpp's hsum_float_8 adds them: ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)). */
+TGT_INLINE float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+/* The int32 dot products of Q4_0 blocks a and b with one activation pair: [a 4 lanes | b 4 lanes],
  * each lane the sum over 8 elements (4 from the low half, 4 from the high half). */
-TGT_INLINE __m256i pair_dot(int kind, const uint8_t *a, const uint8_t *b, const int8_t *xq, const int32_t *g8) {
+TGT_INLINE __m256i pair_dot(const uint8_t *a, const uint8_t *b, const int8_t *xq, const int32_t *g8) {
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256i xlo = _mm256_loadu_si256((const __m256i *)xq);
     const __m256i xhi = _mm256_loadu_si256((const __m256i *)(xq + 32));
-    if (kind == CK_KIND_Q8_0) {
-        const __m256i wa = _mm256_loadu_si256((const __m256i *)(a + CK_Q8_0_QS));
-        const __m256i wb = _mm256_loadu_si256((const __m256i *)(b + CK_Q8_0_QS));
-        const __m256i lo = _mm256_permute2x128_si256(wa, wb, 0x20);
-        const __m256i hi = _mm256_permute2x128_si256(wa, wb, 0x31);
-        const __m256i plo = _mm256_maddubs_epi16(_mm256_sign_epi8(lo, lo), _mm256_sign_epi8(xlo, lo));
-        const __m256i phi = _mm256_maddubs_epi16(_mm256_sign_epi8(hi, hi), _mm256_sign_epi8(xhi, hi));
-        return _mm256_add_epi32(_mm256_madd_epi16(plo, ones), _mm256_madd_epi16(phi, ones));
-    }
-    const int o = ck_qs_offset(kind);
-    const __m256i v = _mm256_loadu2_m128i((const __m128i *)(b + o), (const __m128i *)(a + o));
+    const __m256i v = _mm256_loadu2_m128i((const __m128i *)(b + CK_Q4_0_QS), (const __m128i *)(a + CK_Q4_0_QS));
     const __m256i low = _mm256_set1_epi8(0x0F);
     const __m256i lo = _mm256_and_si256(v, low);
     const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low);
     const __m256i p16 = _mm256_add_epi16(_mm256_maddubs_epi16(lo, xlo), _mm256_maddubs_epi16(hi, xhi));
-    __m256i dot = _mm256_madd_epi16(p16, ones);
-    if (kind == CK_KIND_Q4_0)
-        dot = _mm256_add_epi32(dot, _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)g8), 3));
-    return dot;
+    /* q4 - 8: add 8 x the (negated) activation group sums back. */
+    return _mm256_add_epi32(_mm256_madd_epi16(p16, ones), _mm256_slli_epi32(_mm256_loadu_si256((const __m256i *)g8), 3));
 }
 
-/* [d_a, d_b, m_a, m_b] as floats (Q4_0/Q8_0: the m lanes are junk and never read). */
+/* [d_a, d_b, junk, junk] as floats. */
 TGT_INLINE __m128 pair_scales(const uint8_t *a, const uint8_t *b) {
-    const __m128i h = _mm_insert_epi32(_mm_cvtsi32_si128((int)ck_load_u32(a)), (int)ck_load_u32(b), 1);
-    return _mm_cvtph_ps(_mm_shufflelo_epi16(h, _MM_SHUFFLE(3, 1, 2, 0)));
+    const __m128i h = _mm_insert_epi16(_mm_cvtsi32_si128(ck_load_u16(a)), ck_load_u16(b), 1);
+    return _mm_cvtph_ps(h);
 }
 
-/* Rows r0 and r1 (r1 may repeat r0; then y1 is null) against tokens t0 ..< t0 + T. Only two
- * rows at a time, with a linear prefetch: more short interleaved row streams defeat the
+/* Q4_0 rows r0 and r1 (r1 may repeat r0; then y1 is null) against tokens t0 ..< t0 + T. Only
+ * two rows at a time, with a linear prefetch: more short interleaved row streams defeat the
  * hardware prefetchers (see ck_avx512.c). */
-TGT_INLINE void tile(const int kind, const int T, const uint8_t *r0, const uint8_t *r1,
+TGT_INLINE void tile(const int T, const uint8_t *r0, const uint8_t *r1,
                      const ck_act_rows *x, size_t t0, int nb, float *y0, float *y1, size_t ys) {
-    const int bb = ck_block_bytes(kind);
+    const int bb = CK_Q4_0_BYTES;
     const __m256i spread = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
     __m256 acc[2][2];
-    __m128 accm[2][2];
     const uint8_t *rows[2] = { r0, r1 };
     const size_t stride = x->stride;
     for (int t = 0; t < T; t++)
-        for (int r = 0; r < 2; r++) {
-            acc[r][t] = _mm256_setzero_ps();
-            accm[r][t] = _mm_setzero_ps();
-        }
+        for (int r = 0; r < 2; r++) acc[r][t] = _mm256_setzero_ps();
     const char *ahead = (const char *)r0 + CK_PREFETCH;
     for (int b = 0; b < nb; b += 2) {
         const size_t p = (size_t)(b >> 1);
@@ -79,29 +72,67 @@ TGT_INLINE void tile(const int kind, const int T, const uint8_t *r0, const uint8
             const size_t tp = (t0 + t) * stride + p;
             const __m128 xs = _mm_loadu_ps(x->sc + tp * 8);
             for (int r = 0; r < 2; r++) {
-                const __m256i dot = pair_dot(kind, rows[r] + oa, rows[r] + ob, x->qs + tp * 64, x->g8 + tp * 8);
+                const __m256i dot = pair_dot(rows[r] + oa, rows[r] + ob, x->qs + tp * 64, x->g8 + tp * 8);
                 const __m128 prod = _mm_mul_ps(pair_scales(rows[r] + oa, rows[r] + ob), xs);
-                if (kind == CK_KIND_Q4_1) accm[r][t] = _mm_add_ps(accm[r][t], prod);
                 const __m256 sc = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(prod), spread);
                 acc[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), sc, acc[r][t]);
             }
         }
     }
     float *out[2] = { y0, y1 };
-    for (int t = 0; t < T; t++) {
-        for (int r = 0; r < 2; r++) {
-            if (!out[r]) continue;
-            __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc[r][t]), _mm256_extractf128_ps(acc[r][t], 1));
-            s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-            s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-            float v = _mm_cvtss_f32(s);
-            if (kind == CK_KIND_Q4_1) {
-                const __m128 m = accm[r][t];   /* lanes 2 and 3: m_a * s_a, m_b * s_b */
-                v += _mm_cvtss_f32(_mm_add_ss(_mm_movehl_ps(m, m), _mm_shuffle_ps(m, m, 3)));
+    for (int t = 0; t < T; t++)
+        for (int r = 0; r < 2; r++)
+            if (out[r]) out[r][(t0 + t) * ys] = hsum8(acc[r][t]);
+}
+
+/* Q4_1 and Q8_0 in llama.cpp's x86 summation order (its AVX2 kernels, see ck_avx512.c): per
+ * row, eight float lanes, one FMA per block of (d_w * d_x) times the int32 dots of the eight
+ * groups of 4 consecutive elements; hsum_float_8; for Q4_1 plus the min terms (FMA chain). */
+TGT_INLINE __m256i ll_block_dot(int kind, const uint8_t *blk, const int8_t *xq) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    const __m256i y = _mm256_loadu_si256((const __m256i *)xq);
+    if (kind == CK_KIND_Q8_0) {
+        const __m256i w = _mm256_loadu_si256((const __m256i *)(blk + CK_Q8_0_QS));
+        return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w)), ones);
+    }
+    const __m128i v = _mm_loadu_si128((const __m128i *)(blk + CK_Q4_1_QS));
+    const __m256i w = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(w, y), ones);
+}
+
+TGT_INLINE void tile_ll(const int kind, const int T, const uint8_t *r0, const uint8_t *r1,
+                        const ck_act_rows *x, size_t t0, int nb, float *y0, float *y1, size_t ys) {
+    const int bb = ck_block_bytes(kind);
+    __m256 acc[2][2];
+    float mins[2][2] = { { 0, 0 }, { 0, 0 } };
+    const uint8_t *rows[2] = { r0, r1 };
+    for (int t = 0; t < T; t++)
+        for (int r = 0; r < 2; r++) acc[r][t] = _mm256_setzero_ps();
+    const char *ahead = (const char *)r0 + CK_PREFETCH;
+    for (int b = 0; b < nb; b++) {
+        const size_t ob = (size_t)b * bb, p = (size_t)(b >> 1), h = (size_t)(b & 1);
+        _mm_prefetch(ahead + 2 * ob, _MM_HINT_T0);
+        _mm_prefetch(ahead + 2 * ob + 64, _MM_HINT_T0);
+        for (int t = 0; t < T; t++) {
+            const size_t tp = (t0 + t) * x->stride + p;
+            const float dx = x->sc[tp * 8 + h];
+            for (int r = 0; r < 2; r++) {
+                const uint8_t *blk = rows[r] + ob;
+                const float dd = _cvtsh_ss(ck_load_u16(blk)) * dx;
+                const __m256i dot = ll_block_dot(kind, blk, x->qn + tp * 64 + h * 32);
+                acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(dd), _mm256_cvtepi32_ps(dot), acc[r][t]);
+                if (kind == CK_KIND_Q4_1)
+                    mins[r][t] = fmaf(_cvtsh_ss(ck_load_u16(blk + 2)), x->sc[tp * 8 + 2 + h], mins[r][t]);
             }
-            out[r][(t0 + t) * ys] = v;
         }
     }
+    float *out[2] = { y0, y1 };
+    for (int t = 0; t < T; t++)
+        for (int r = 0; r < 2; r++) {
+            if (!out[r]) continue;
+            const float v = hsum8(acc[r][t]);
+            out[r][(t0 + t) * ys] = kind == CK_KIND_Q4_1 ? v + mins[r][t] : v;
+        }
 }
 
 /* Rows outer, tokens inner: a pair of weight rows stays in L1 while all tokens pass over it. */
@@ -115,8 +146,13 @@ TGT_INLINE void run(const int kind, const void *w, size_t wrb, int rows, const c
         const uint8_t *r1 = pair ? r0 + wrb : r0;
         float *y1 = pair ? y + r + 1 : 0;
         int t = 0;
-        for (; t + 2 <= tokens; t += 2) tile(kind, 2, r0, r1, x, (size_t)t, nb, y + r, y1, ys);
-        if (t < tokens) tile(kind, 1, r0, r1, x, (size_t)t, nb, y + r, y1, ys);
+        if (kind == CK_KIND_Q4_0) {
+            for (; t + 2 <= tokens; t += 2) tile(2, r0, r1, x, (size_t)t, nb, y + r, y1, ys);
+            if (t < tokens) tile(1, r0, r1, x, (size_t)t, nb, y + r, y1, ys);
+        } else {
+            for (; t + 2 <= tokens; t += 2) tile_ll(kind, 2, r0, r1, x, (size_t)t, nb, y + r, y1, ys);
+            if (t < tokens) tile_ll(kind, 1, r0, r1, x, (size_t)t, nb, y + r, y1, ys);
+        }
     }
 }
 

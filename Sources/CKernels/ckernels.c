@@ -20,6 +20,7 @@ static int detect_isa(void) {
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
         __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi") &&
+        __builtin_cpu_supports("gfni") &&
         __builtin_cpu_supports("fma") &&
         __builtin_cpu_supports("f16c"))
         return CK_ISA_AVX512;

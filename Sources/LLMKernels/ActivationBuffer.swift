@@ -7,9 +7,10 @@ import GGUF
 /// For quantized weights the buffer holds Q8 activations in the split layout the C kernels
 /// read (`ck_act_rows` in ckernels.h), organised by pairs of blocks: the int8 quants of a pair
 /// as low halves then high halves (the order Q4 nibbles unpack to), the scales d and s as
-/// Float side arrays, and the negated sums of groups of four quants. One quantization serves
-/// Q4_0, Q8_0 (Q8_0 activations) and Q4_1 (Q8_1 activations) alike: llama.cpp's Q8_0 and
-/// Q8_1 share d and the quants, Q8_1 only adds s.
+/// Float side arrays, and the negated sums of groups of four quants; plus the same quants and
+/// group sums in element order, which the Q4_1 and Q8_0 kernels read (they sum in llama.cpp's
+/// order, block by block). One quantization serves Q4_0, Q8_0 (Q8_0 activations) and Q4_1
+/// (Q8_1 activations) alike: llama.cpp's Q8_0 and Q8_1 share d and the quants, Q8_1 only adds s.
 /// For F32/F16/BF16 weights it holds a copy of the floats.
 ///
 /// Not thread-safe: one owner fills it, then any number of mat-muls read it.
@@ -41,6 +42,8 @@ public final class ActivationBuffer {
     let scales: UnsafeMutablePointer<Float>      // [maxTokens][maxStride][8]: dA dB sA sB dA dB sA sB
     let groupSums: UnsafeMutablePointer<Int32>   // [maxTokens][maxStride][16]: A g0-3, B g0-3, A g4-7, B g4-7
     let laneSums: UnsafeMutablePointer<Int32>    // [maxTokens][maxStride][8]: A g0+g4 … g3+g7, B the same
+    let naturalQuants: UnsafeMutablePointer<Int8>      // [maxTokens][maxStride][64]: A 0…31, B 0…31
+    let naturalGroupSums: UnsafeMutablePointer<Int32>  // [maxTokens][maxStride][16]: A g0…g7, B g0…g7
     let floats: UnsafeMutablePointer<Float>      // [maxTokens][maxColumns]
 
     /// Allocates room for `maxTokens` rows of up to `maxColumns` elements.
@@ -53,6 +56,8 @@ public final class ActivationBuffer {
         scales = Self.allocate(Float.self, maxTokens * maxStride * 8)
         groupSums = Self.allocate(Int32.self, maxTokens * maxStride * 16)
         laneSums = Self.allocate(Int32.self, maxTokens * maxStride * 8)
+        naturalQuants = Self.allocate(Int8.self, maxTokens * maxStride * 64)
+        naturalGroupSums = Self.allocate(Int32.self, maxTokens * maxStride * 16)
         floats = Self.allocate(Float.self, maxTokens * maxColumns)
     }
 
@@ -61,6 +66,8 @@ public final class ActivationBuffer {
         scales.deallocate()
         groupSums.deallocate()
         laneSums.deallocate()
+        naturalQuants.deallocate()
+        naturalGroupSums.deallocate()
         floats.deallocate()
     }
 
@@ -73,7 +80,8 @@ public final class ActivationBuffer {
 
     /// Prepares `tokens` rows of `columns` floats (row t at `x + t × columns`) for
     /// multiplication with weights of `type`: quantizes them for Q4_0/Q4_1/Q8_0, copies them
-    /// for F32/F16/BF16. Quantization is llama.cpp's reference rounding, bit for bit.
+    /// for F32/F16/BF16. Quantization is llama.cpp's x86 quantizer, bit for bit
+    /// (`Reference.quantizeQ8_0` explains which and why).
     public func quantize(_ x: UnsafePointer<Float>, tokens: Int, columns: Int, for type: GGMLType) {
         precondition(tokens > 0 && tokens <= maxTokens, "tokens \(tokens) outside 1...\(maxTokens)")
         precondition(columns > 0 && columns <= maxColumns, "columns \(columns) outside 1...\(maxColumns)")
@@ -92,7 +100,9 @@ public final class ActivationBuffer {
                                  quants: quants + t * stride * 64,
                                  scales: scales + t * stride * 8,
                                  groupSums: groupSums + t * stride * 16,
-                                 laneSums: laneSums + t * stride * 8)
+                                 laneSums: laneSums + t * stride * 8,
+                                 naturalQuants: naturalQuants + t * stride * 64,
+                                 naturalGroupSums: naturalGroupSums + t * stride * 16)
             }
             contents = .quantized
         default:
@@ -106,7 +116,9 @@ public final class ActivationBuffer {
                     sc: UnsafePointer(scales + first * stride * 8),
                     g16: UnsafePointer(groupSums + first * stride * 16),
                     g8: UnsafePointer(laneSums + first * stride * 8),
-                    stride: stride)
+                    stride: stride,
+                    qn: UnsafePointer(naturalQuants + first * stride * 64),
+                    gn: UnsafePointer(naturalGroupSums + first * stride * 16))
     }
 
     /// Calls `body` with the C kernels' view of the quantized contents from token row `first`

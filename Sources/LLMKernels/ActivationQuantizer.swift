@@ -1,6 +1,14 @@
-// The per-token activation quantizer: llama.cpp's reference Q8_0/Q8_1 rounding, in SIMD.
+// The per-token activation quantizer: llama.cpp's x86 Q8_0/Q8_1 quantizer, in SIMD.
 // It runs a few thousand elements per layer per token, so it matters a little (about 1 % of
 // a token); it must also never trap on NaN or infinity (garbage in, garbage out).
+//
+// Which llama.cpp path, and why: on x86 with AVX/AVX2 llama.cpp does not use its reference
+// quantize_row_q8_0_ref / q8_1_ref for activations but the SIMD quantize_row_q8_0 / q8_1 of
+// ggml-cpu/arch/x86/quants.c, which scales by id = 127 / amax (not 1 / d) and rounds with
+// _mm256_round_ps(_MM_ROUND_NEAREST), i.e. halves to even (not away from zero). Both differ
+// from the reference in the last bit often enough to flip a quant now and then, and a flipped
+// quant early in the network grows into visible logit differences; mirroring the x86 path
+// keeps our activations bit-identical to the goldens' (made with llama.cpp on x86).
 
 extension ActivationBuffer {
     /// Quantizes one token row of `blocks` × 32 floats into the pair layout (ckernels.h).
@@ -12,9 +20,10 @@ extension ActivationBuffer {
     @inline(__always)
     static func quantizeRow(_ x: UnsafePointer<Float>, blocks: Int, quants: UnsafeMutablePointer<Int8>,
                             scales: UnsafeMutablePointer<Float>, groupSums: UnsafeMutablePointer<Int32>,
-                            laneSums: UnsafeMutablePointer<Int32>) {
+                            laneSums: UnsafeMutablePointer<Int32>, naturalQuants: UnsafeMutablePointer<Int8>,
+                            naturalGroupSums: UnsafeMutablePointer<Int32>) {
         let source = UnsafeRawPointer(x)
-        // 16 floats of stack: maxima in, then 1/d and d out. Inserting into a SIMD value with a
+        // 16 floats of stack: maxima in, then 127/amax and d out. Inserting into a SIMD value with a
         // variable index compiles to a store and a whole-vector reload (a store-forwarding
         // stall per block), so the per-block values go through memory explicitly.
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { buffer in
@@ -27,8 +36,9 @@ extension ActivationBuffer {
                     scratch[k] = maxMagnitude(source.loadUnaligned(fromByteOffset: b &* 128, as: SIMD16<Float>.self),
                                               source.loadUnaligned(fromByteOffset: b &* 128 &+ 64, as: SIMD16<Float>.self))
                 }
-                let d = UnsafeRawPointer(scratch).loadUnaligned(as: SIMD8<Float>.self) / 127
-                let id = (SIMD8<Float>(repeating: 1) / d).replacing(with: 0, where: d .== 0)
+                let amax = UnsafeRawPointer(scratch).loadUnaligned(as: SIMD8<Float>.self)
+                let d = amax / 127
+                let id = (SIMD8<Float>(repeating: 127) / amax).replacing(with: 0, where: amax .== 0)
                 UnsafeMutableRawPointer(scratch).storeBytes(of: id, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(scratch).storeBytes(of: d, toByteOffset: 32, as: SIMD8<Float>.self)
                 for k in 0..<count {
@@ -36,7 +46,8 @@ extension ActivationBuffer {
                     let inverse = scratch[k], scale = scratch[8 &+ k]
                     let q0 = roundedToInt32(source.loadUnaligned(fromByteOffset: b &* 128, as: SIMD16<Float>.self) * inverse)
                     let q1 = roundedToInt32(source.loadUnaligned(fromByteOffset: b &* 128 &+ 64, as: SIMD16<Float>.self) * inverse)
-                    store(q0, q1, block: b, quants: quants, groupSums: groupSums, laneSums: laneSums)
+                    store(q0, q1, block: b, quants: quants, groupSums: groupSums, laneSums: laneSums,
+                          naturalQuants: naturalQuants, naturalGroupSums: naturalGroupSums)
                     // fp16 rounding as llama.cpp: d itself, and s = d·Σq with d before rounding.
                     let dh = Float(Float16(scale))
                     let s = Float(Float16(Float(sum(q0 &+ q1)) * scale))
@@ -55,16 +66,21 @@ extension ActivationBuffer {
             g16.storeBytes(of: SIMD4<Int32>(), toByteOffset: (pair &* 16 &+ 12) &* 4, as: SIMD4<Int32>.self)
             UnsafeMutableRawPointer(laneSums).storeBytes(of: SIMD4<Int32>(), toByteOffset: (pair &* 8 &+ 4) &* 4,
                                                          as: SIMD4<Int32>.self)
+            UnsafeMutableRawPointer(naturalQuants).storeBytes(of: SIMD32<Int8>(), toByteOffset: pair &* 64 &+ 32,
+                                                              as: SIMD32<Int8>.self)
+            UnsafeMutableRawPointer(naturalGroupSums).storeBytes(of: SIMD8<Int32>(), toByteOffset: (pair &* 16 &+ 8) &* 4,
+                                                                 as: SIMD8<Int32>.self)
             let sc = scales + (pair &* 8 &+ 1)
             sc[0] = 0; sc[2] = 0; sc[4] = 0; sc[6] = 0
         }
     }
 
     /// Writes block `b`'s quants (low half q0, high half q1) and group sums to their places
-    /// in the pair layout.
+    /// in the pair layout and in the element-order layout.
     @inline(__always)
     private static func store(_ q0: SIMD16<Int32>, _ q1: SIMD16<Int32>, block b: Int, quants: UnsafeMutablePointer<Int8>,
-                              groupSums: UnsafeMutablePointer<Int32>, laneSums: UnsafeMutablePointer<Int32>) {
+                              groupSums: UnsafeMutablePointer<Int32>, laneSums: UnsafeMutablePointer<Int32>,
+                              naturalQuants: UnsafeMutablePointer<Int8>, naturalGroupSums: UnsafeMutablePointer<Int32>) {
         let pair = b &>> 1, half = b & 1
         let q = UnsafeMutableRawPointer(quants)
         q.storeBytes(of: narrow(q0), toByteOffset: pair &* 64 &+ half &* 16, as: SIMD16<Int8>.self)
@@ -75,6 +91,11 @@ extension ActivationBuffer {
         g16.storeBytes(of: high, toByteOffset: (pair &* 16 &+ 8 &+ half &* 4) &* 4, as: SIMD4<Int32>.self)
         UnsafeMutableRawPointer(laneSums).storeBytes(of: low &+ high, toByteOffset: (pair &* 8 &+ half &* 4) &* 4,
                                                      as: SIMD4<Int32>.self)
+        let n = UnsafeMutableRawPointer(naturalQuants), gn = UnsafeMutableRawPointer(naturalGroupSums)
+        n.storeBytes(of: narrow(q0), toByteOffset: b &* 32, as: SIMD16<Int8>.self)
+        n.storeBytes(of: narrow(q1), toByteOffset: b &* 32 &+ 16, as: SIMD16<Int8>.self)
+        gn.storeBytes(of: low, toByteOffset: b &* 32, as: SIMD4<Int32>.self)
+        gn.storeBytes(of: high, toByteOffset: b &* 32 &+ 16, as: SIMD4<Int32>.self)
     }
 }
 
@@ -106,12 +127,13 @@ extension ActivationBuffer {
     return s2[0] &+ s2[1]
 }
 
-/// round(v) with halves away from zero (C `roundf`), as Int32, without trapping.
-/// The rounded value is integral and |v| ≤ 127 for finite input; adding 1.5 × 2²³ then puts
-/// it in the low mantissa bits exactly (valid for |v| < 2²²). NaN gives an unspecified value.
+/// round(v) with halves to even (as llama.cpp's x86 `_mm256_round_ps(_MM_ROUND_NEAREST)`),
+/// as Int32, without trapping. The rounded value is integral and |v| ≤ 127 for finite input;
+/// adding 1.5 × 2²³ then puts it in the low mantissa bits exactly (valid for |v| < 2²²).
+/// NaN gives an unspecified value.
 @inline(__always) private func roundedToInt32(_ v: SIMD16<Float>) -> SIMD16<Int32> {
     var r = v
-    for i in 0..<16 { r[i] = v[i].rounded(.toNearestOrAwayFromZero) }
+    for i in 0..<16 { r[i] = v[i].rounded(.toNearestOrEven) }
     let shifted = r + SIMD16<Float>(repeating: 12_582_912)
     return unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
 }

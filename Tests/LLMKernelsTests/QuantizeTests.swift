@@ -3,15 +3,32 @@ import XCTest
 @testable import LLMKernels
 
 final class QuantizeTests: XCTestCase {
-    /// d = amax / 127 and halves round away from zero (C roundf), as llama.cpp's reference.
-    func testRoundingHalvesAwayFromZero() {
+    /// d = amax / 127 and halves round to even: llama.cpp's x86 quantizer
+    /// (`_mm256_round_ps(_MM_ROUND_NEAREST)`), not the away-from-zero C reference.
+    func testRoundingHalvesToEven() {
         var x = [Float](repeating: 0, count: 32)
-        x[0] = 127; x[1] = 2.5; x[2] = -2.5; x[3] = 0.5; x[4] = -0.5; x[5] = 1.49; x[6] = -126.5
+        x[0] = 127; x[1] = 2.5; x[2] = -2.5; x[3] = 0.5; x[4] = -0.5; x[5] = 1.49; x[6] = -126.5; x[7] = 3.5
         var block = [UInt8](repeating: 0, count: 34)
         Reference.quantizeQ8_0(x, count: 32, into: &block)
         let q = block[2...].map { Int8(bitPattern: $0) }
-        XCTAssertEqual(Array(q[0..<8]), [127, 3, -3, 1, -1, 1, -127, 0])
+        XCTAssertEqual(Array(q[0..<9]), [127, 2, -2, 0, 0, 1, -126, 4, 0])
         XCTAssertEqual(block.withUnsafeBytes { $0.load(as: Float16.self) }, 1)
+    }
+
+    /// The scale multiplies by 127 / amax, as llama.cpp's x86 quantizer, not by 1 / d: here
+    /// x·(1/d) is 1.4999999 (→ 1) but x·(127/amax) is exactly 1.5 (→ 2, half to even).
+    func testScaleIs127OverAmax() {
+        var x = [Float](repeating: 0, count: 32)
+        x[0] = 2.5198519229888916; x[1] = 0.02976202964782715
+        let d = x[0] / 127
+        XCTAssertEqual(x[1] * (1 / d), 1.4999999)   // what the C reference would see
+        let buffer = ActivationBuffer(maxTokens: 1, maxColumns: 32)
+        buffer.quantize(x, tokens: 1, columns: 32, for: .q8_0)
+        var simd = [UInt8](repeating: 0, count: 34), reference = simd
+        simd.withUnsafeMutableBytes { buffer.copyBlocks(token: 0, as: .q8_0, into: $0.baseAddress!) }
+        Reference.quantizeQ8_0(x, count: 32, into: &reference)
+        XCTAssertEqual(Int8(bitPattern: reference[3]), 2)
+        XCTAssertEqual(simd, reference)
     }
 
     func testZeroBlock() {
@@ -91,6 +108,9 @@ final class QuantizeTests: XCTestCase {
                         XCTAssertEqual(Int32(buffer.quants[pair * 64 + half * 16 + e]), q[e])
                         XCTAssertEqual(Int32(buffer.quants[pair * 64 + 32 + half * 16 + e]), q[e + 16])
                     }
+                    // The element-order copies (qn, gn in ckernels.h).
+                    for e in 0..<32 { XCTAssertEqual(Int32(buffer.naturalQuants[pair * 64 + half * 32 + e]), q[e]) }
+                    for k in 0..<8 { XCTAssertEqual(buffer.naturalGroupSums[pair * 16 + half * 8 + k], g[k]) }
                     let d = buffer.scales[pair * 8 + half], s = buffer.scales[pair * 8 + 2 + half]
                     XCTAssertEqual(buffer.scales[pair * 8 + 4 + half], d)
                     XCTAssertEqual(buffer.scales[pair * 8 + 6 + half], s)

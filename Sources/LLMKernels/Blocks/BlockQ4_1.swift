@@ -35,28 +35,34 @@ extension Reference {
         }
     }
 
-    /// GGML's Q4_1 · Q8_1 dot product of `count` elements (a multiple of 32): per block,
-    /// (d_w × d_x) × Σ q4 × q8 + m_w × s_x, where s_x = d_x × Σ q8 comes with the activation.
+    /// GGML's Q4_1 · Q8_1 dot product of `count` elements (a multiple of 32), summed in the
+    /// order of llama.cpp's x86 kernel (`ggml_vec_dot_q4_1_q8_1`, AVX2/VNNI path), so results
+    /// agree bit for bit: eight float lanes, lane k taking the integer dot of elements
+    /// 4k ..< 4k+4 of each block times fl(d_w × d_x), one FMA per block in block order; the
+    /// lanes then reduced as ``Reference/sumLanes(_:)``; the min terms m_w × s_x (s_x = d_x × Σ q8,
+    /// stored with the activation) summed by FMA in block order and added last.
     public static func dotQ4_1Q8_1(_ weights: UnsafeRawPointer, _ activations: UnsafeRawPointer,
                                    count: Int) -> Float {
         precondition(count % 32 == 0, "Q4_1 rows are whole blocks")
-        var sum: Float = 0
+        var lanes = SIMD8<Float>()
+        var mins: Float = 0
         for b in 0..<count / 32 {
             let w = weights + b * BlockQ4_1.byteCount
             let x = activations + b * BlockQ8_1.byteCount
-            var dot: Int32 = 0
-            for j in 0..<16 {
-                let byte = w.load(fromByteOffset: BlockQ4_1.quantsOffset + j, as: UInt8.self)
-                let x0 = Int32(x.load(fromByteOffset: BlockQ8_1.quantsOffset + j, as: Int8.self))
-                let x1 = Int32(x.load(fromByteOffset: BlockQ8_1.quantsOffset + j + 16, as: Int8.self))
-                dot += Int32(byte & 0x0F) * x0 + Int32(byte >> 4) * x1
+            var dots = SIMD8<Int32>()
+            for j in 0..<32 {
+                let byte = w.load(fromByteOffset: BlockQ4_1.quantsOffset + j % 16, as: UInt8.self)
+                let q4 = Int32(j < 16 ? byte & 0x0F : byte >> 4)
+                dots[j / 4] += q4 * Int32(x.load(fromByteOffset: BlockQ8_1.quantsOffset + j, as: Int8.self))
             }
             let dw = Float(w.loadUnaligned(as: Float16.self))
             let mw = Float(w.loadUnaligned(fromByteOffset: 2, as: Float16.self))
             let dx = Float(x.loadUnaligned(as: Float16.self))
             let sx = Float(x.loadUnaligned(fromByteOffset: 2, as: Float16.self))
-            sum += (dw * dx) * Float(dot) + mw * sx
+            let scale = dw * dx
+            for k in 0..<8 { lanes[k] = lanes[k].addingProduct(scale, Float(dots[k])) }
+            mins = mins.addingProduct(mw, sx)
         }
-        return sum
+        return sumLanes(lanes) + mins
     }
 }

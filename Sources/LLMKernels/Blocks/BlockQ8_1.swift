@@ -22,7 +22,7 @@ public struct BlockQ8_1 {
 
 extension Reference {
     /// Quantizes `count` floats (a multiple of 32) to Q8_1 blocks at `output`
-    /// (`count / 32 × 36` bytes), as llama.cpp's `quantize_row_q8_1_ref`.
+    /// (`count / 32 × 36` bytes), as llama.cpp's x86 `quantize_row_q8_1` (see `quantizeBlock`).
     public static func quantizeQ8_1(_ x: UnsafePointer<Float>, count: Int, into output: UnsafeMutableRawPointer) {
         precondition(count % 32 == 0, "Q8_1 rows are whole blocks")
         for b in 0..<count / 32 {
