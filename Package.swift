@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "LLMKernelsTests", dependencies: ["LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "LLMTokenizersTests", dependencies: ["LLMTokenizers", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "GGUF"], swiftSettings: swiftFast),
-        .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
+        .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]

@@ -33,28 +33,6 @@ func caughtError<T>(_ body: () throws -> T,
     }
 }
 
-/// Converts a parsed value back into the writer's representation, decoding arrays fully.
-func testValue(_ value: GGUFValue) throws(GGUFError) -> TestValue {
-    switch value {
-    case .uint8(let v): return .uint8(v)
-    case .int8(let v): return .int8(v)
-    case .uint16(let v): return .uint16(v)
-    case .int16(let v): return .int16(v)
-    case .uint32(let v): return .uint32(v)
-    case .int32(let v): return .int32(v)
-    case .float32(let v): return .float32(v)
-    case .bool(let v): return .bool(v)
-    case .string(let v): return .string(v.bytes)
-    case .uint64(let v): return .uint64(v)
-    case .int64(let v): return .int64(v)
-    case .float64(let v): return .float64(v)
-    case .array(let array):
-        var elements: [TestValue] = []
-        for element in try array.values() { elements.append(try testValue(element)) }
-        return .array(array.elementType, elements)
-    }
-}
-
 /// SplitMix64: a tiny deterministic generator, so fuzz failures reproduce from the seed.
 struct SeededGenerator: RandomNumberGenerator {
     private var state: UInt64
@@ -70,20 +48,18 @@ struct SeededGenerator: RandomNumberGenerator {
 
 /// A small valid file touching every part of the format: scalars, strings, a string array,
 /// a nested array, alignment, and tensors of three types.
-func sampleWriter(version: UInt32 = 3) -> GGUFTestWriter {
-    var writer = GGUFTestWriter(version: version)
-    writer.add("general.architecture", .text("llama"))
-    writer.add("general.alignment", .uint32(64))
-    writer.add("llama.embedding_length", .uint32(64))
-    writer.add("llama.rope.freq_base", .float32(10000))
-    writer.add("tokenizer.ggml.add_bos_token", .bool(true))
-    writer.add("tokenizer.ggml.tokens", .array(.string, [.text("<s>"), .text("a"), .text("bc"), .string([0xFF])]))
-    writer.add("tokenizer.ggml.token_type", .array(.int32, [.int32(3), .int32(1), .int32(1), .int32(6)]))
-    writer.add("test.nested", .array(.array, [.array(.uint16, [.uint16(1), .uint16(2)]), .array(.string, [])]))
-    writer.tensors = [
-        TestTensor("token_embd.weight", .q8_0, [64, 4]),
-        TestTensor("blk.0.attn_norm.weight", .f32, [64]),
-        TestTensor("output.weight", .q4_K, [256, 2]),
-    ]
+func sampleWriter(version: GGUFWriter.Version = .v3) throws -> GGUFWriter {
+    var writer = GGUFWriter(version: version)
+    try writer.set("general.architecture", .text("llama"))
+    try writer.set("general.alignment", .uint32(64))
+    try writer.set("llama.embedding_length", .uint32(64))
+    try writer.set("llama.rope.freq_base", .float32(10000))
+    try writer.set("tokenizer.ggml.add_bos_token", .bool(true))
+    try writer.set("tokenizer.ggml.tokens", .array(.string, [.text("<s>"), .text("a"), .text("bc"), .bytes([0xFF])]))
+    try writer.set("tokenizer.ggml.token_type", .array(.int32, [.int32(3), .int32(1), .int32(1), .int32(6)]))
+    try writer.set("test.nested", .array(.array, [.array(.uint16, [.uint16(1), .uint16(2)]), .array(.string, [])]))
+    try writer.addPatternTensor("token_embd.weight", .q8_0, [64, 4])
+    try writer.addPatternTensor("blk.0.attn_norm.weight", .f32, [64])
+    try writer.addPatternTensor("output.weight", .q4_K, [256, 2])
     return writer
 }

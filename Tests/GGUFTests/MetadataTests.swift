@@ -1,9 +1,9 @@
-import GGUF
+@testable import GGUF
 import XCTest
 
 /// Every metadata value type survives a write and a parse, and the typed getters enforce types.
 final class MetadataTests: XCTestCase {
-    private let scalars: [(String, TestValue)] = [
+    private let scalars: [(String, GGUFWriter.Value)] = [
         ("t.uint8", .uint8(250)), ("t.int8", .int8(-7)), ("t.uint16", .uint16(65000)),
         ("t.int16", .int16(-32000)), ("t.uint32", .uint32(4_000_000_000)), ("t.int32", .int32(-2_000_000_000)),
         ("t.float32", .float32(-1.5e-3)), ("t.bool.true", .bool(true)), ("t.bool.false", .bool(false)),
@@ -11,54 +11,53 @@ final class MetadataTests: XCTestCase {
         ("t.int64", .int64(.min)), ("t.float64", .float64(2.718281828459045)),
     ]
 
-    private func arrays() -> [(String, TestValue)] {
+    private func arrays() -> [(String, GGUFWriter.Value)] {
         scalars.filter { !$0.0.hasSuffix("false") }.map { key, value in
-            let type = GGUFValueType(rawValue: value.typeID) ?? .uint8
-            return ("a." + key, .array(type, [value, value]))
+            ("a." + key, .array(value.type, [value, value]))
         } + [("a.empty", .array(.float32, []))]
     }
 
     func testEveryValueTypeRoundTripsInVersions2And3() throws {
-        for version: UInt32 in [2, 3] {
-            var writer = GGUFTestWriter(version: version)
-            let nested: TestValue = .array(.array, [
+        for version: GGUFWriter.Version in [.v2, .v3] {
+            var writer = GGUFWriter(version: version)
+            let nested: GGUFWriter.Value = .array(.array, [
                 .array(.int32, [.int32(1), .int32(-2)]),
-                .array(.string, [.text("x"), .string([0xC3, 0x28])]),
+                .array(.string, [.text("x"), .bytes([0xC3, 0x28])]),
                 .array(.bool, []),
             ])
             let all = scalars + arrays() + [("n.nested", nested)]
-            for (key, value) in all { writer.add(key, value) }
-            let file = try GGUFFile(bytes: writer.build())
-            XCTAssertEqual(file.version, version)
+            for (key, value) in all { try writer.set(key, value) }
+            let file = try GGUFFile(bytes: writer.encoded())
+            XCTAssertEqual(file.version, version.rawValue)
             XCTAssertEqual(file.headerKeyCount, all.count)
             XCTAssertEqual(file.metadata.count, all.count)
             for (key, expected) in all {
                 let value = try XCTUnwrap(file.metadata[key], key)
-                XCTAssertEqual(value.type.rawValue, expected.typeID, key)
-                XCTAssertEqual(try testValue(value), expected, key)
+                XCTAssertEqual(value.type, expected.type, key)
+                XCTAssertEqual(try GGUFWriter.Value(value), expected, key)
             }
         }
     }
 
     func testNestingDeeperThanTwoIsRefused() {
-        var writer = GGUFTestWriter()
-        writer.add("deep", .array(.array, [.array(.array, [.array(.uint8, [.uint8(1)])])]))
-        assertRejects(writer.build(), as: .nestingTooDeep, field: "deep[0]")
+        var damaged = DamagedFile()
+        damaged.add("deep", .array(.array, [.array(.array, [.valid(.array(.uint8, [.uint8(1)]))])]))
+        assertRejects(damaged.bytes, as: .nestingTooDeep, field: "deep[0]")
     }
 
     func testTypedGetters() throws {
-        var writer = GGUFTestWriter()
-        writer.add("u8", .uint8(200))
-        writer.add("i64", .int64(-5))
-        writer.add("u64.huge", .uint64(.max))
-        writer.add("f32", .float32(0.25))
-        writer.add("f64", .float64(0.5))
-        writer.add("flag", .bool(true))
-        writer.add("name", .text("llama"))
-        writer.add("ids", .array(.uint32, [.uint32(1), .uint32(3_000_000_000)]))
-        writer.add("small.ids", .array(.uint8, [.uint8(9), .uint8(255)]))
-        writer.add("scores", .array(.float64, [.float64(1.5), .float64(-2)]))
-        let file = try GGUFFile(bytes: writer.build())
+        var writer = GGUFWriter()
+        try writer.set("u8", .uint8(200))
+        try writer.set("i64", .int64(-5))
+        try writer.set("u64.huge", .uint64(.max))
+        try writer.set("f32", .float32(0.25))
+        try writer.set("f64", .float64(0.5))
+        try writer.set("flag", .bool(true))
+        try writer.set("name", .text("llama"))
+        try writer.set("ids", .array(.uint32, [.uint32(1), .uint32(3_000_000_000)]))
+        try writer.set("small.ids", .array(.uint8, [.uint8(9), .uint8(255)]))
+        try writer.set("scores", .array(.float64, [.float64(1.5), .float64(-2)]))
+        let file = try GGUFFile(bytes: writer.encoded())
 
         XCTAssertEqual(try file.integer("u8"), 200)
         XCTAssertEqual(try file.integer("i64"), -5)
@@ -92,10 +91,10 @@ final class MetadataTests: XCTestCase {
 
     func testInvalidUTF8StringsAreRepairedForTextAndExactAsBytes() throws {
         let broken: [UInt8] = [0x61, 0xFF, 0x62, 0xE2, 0x82]   // a, stray byte, b, cut-off euro sign
-        var writer = GGUFTestWriter()
-        writer.add("s", .string(broken))
-        writer.add("list", .array(.string, [.string(broken), .text("ok")]))
-        let file = try GGUFFile(bytes: writer.build())
+        var writer = GGUFWriter()
+        try writer.set("s", .bytes(broken))
+        try writer.set("list", .array(.string, [.bytes(broken), .text("ok")]))
+        let file = try GGUFFile(bytes: writer.encoded())
         XCTAssertEqual(try file.string("s"), "a\u{FFFD}b\u{FFFD}")
         XCTAssertEqual(try file.byteString("s").bytes, broken)
         XCTAssertEqual(try file.stringArray("list"), ["a\u{FFFD}b\u{FFFD}", "ok"])
@@ -103,9 +102,9 @@ final class MetadataTests: XCTestCase {
     }
 
     func testArraysStayUsableAfterTheFileIsReleased() throws {
-        var writer = GGUFTestWriter()
-        writer.add("list", .array(.string, [.text("kept"), .text("alive")]))
-        var file: GGUFFile? = try GGUFFile(bytes: writer.build())
+        var writer = GGUFWriter()
+        try writer.set("list", .array(.string, [.text("kept"), .text("alive")]))
+        var file: GGUFFile? = try GGUFFile(bytes: writer.encoded())
         let array = try XCTUnwrap(file).array("list")
         file = nil
         XCTAssertNil(file)
@@ -113,36 +112,36 @@ final class MetadataTests: XCTestCase {
     }
 
     func testBadKeysAreRefused() {
-        var duplicate = GGUFTestWriter()
-        duplicate.add("general.name", .text("a"))
-        duplicate.add("general.name", .text("b"))
-        let error = assertRejects(duplicate.build(), as: .duplicateKey, field: "metadata[1].key")
+        var duplicate = DamagedFile()
+        duplicate.add("general.name", .valid(.text("a")))
+        duplicate.add("general.name", .valid(.text("b")))
+        let error = assertRejects(duplicate.bytes, as: .duplicateKey, field: "metadata[1].key")
         XCTAssertEqual(error?.byteOffset, 24 + 8 + 12 + 4 + 9)
 
-        var invalid = GGUFTestWriter()
-        invalid.metadata = [(key: [0x6B, 0xC0, 0x80], value: .uint8(1))]
-        assertRejects(invalid.build(), as: .invalidUTF8, field: "metadata[0].key")
+        var invalid = DamagedFile()
+        invalid.add(keyBytes: [0x6B, 0xC0, 0x80], .valid(.uint8(1)))
+        assertRejects(invalid.bytes, as: .invalidUTF8, field: "metadata[0].key")
 
-        var long = GGUFTestWriter()
-        long.add(String(repeating: "k", count: 65_536), .uint8(1))
-        assertRejects(long.build(), as: .stringTooLong, field: "metadata[0].key")
+        var long = DamagedFile()
+        long.add(String(repeating: "k", count: 65_536), .valid(.uint8(1)))
+        assertRejects(long.bytes, as: .stringTooLong, field: "metadata[0].key")
     }
 
     func testBoolsOtherThanZeroOrOneAreRefused() {
-        var scalar = GGUFTestWriter()
+        var scalar = DamagedFile()
         scalar.add("flag", .raw(typeID: 7, payload: [2]))
-        assertRejects(scalar.build(), as: .invalidBool, field: "flag")
+        assertRejects(scalar.bytes, as: .invalidBool, field: "flag")
 
-        var inArray = GGUFTestWriter()
-        inArray.add("flags", .array(.bool, [.bool(true), .raw(typeID: 7, payload: [0x80])]))
-        assertRejects(inArray.build(), as: .invalidBool, field: "flags[1]")
+        var inArray = DamagedFile()
+        inArray.add("flags", .array(.bool, [.valid(.bool(true)), .raw(typeID: 7, payload: [0x80])]))
+        assertRejects(inArray.bytes, as: .invalidBool, field: "flags[1]")
     }
 
     func testKeyWithControlCharactersStaysOnOneLine() {
-        var writer = GGUFTestWriter()
-        writer.add("evil\nkey\u{202E}", .uint8(1))
-        writer.add("evil\nkey\u{202E}", .uint8(2))
-        let error = assertRejects(writer.build(), as: .duplicateKey)
+        var damaged = DamagedFile()
+        damaged.add("evil\nkey\u{202E}", .valid(.uint8(1)))
+        damaged.add("evil\nkey\u{202E}", .valid(.uint8(2)))
+        let error = assertRejects(damaged.bytes, as: .duplicateKey)
         XCTAssertEqual(error?.description,
                        "invalid model file: metadata key 'evil\\nkey\\u{202E}' at byte 48 appears twice")
     }

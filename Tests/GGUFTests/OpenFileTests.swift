@@ -23,7 +23,7 @@ final class OpenFileTests: XCTestCase {
     }
 
     func testMappedFileMatchesInMemoryParse() throws {
-        let bytes = sampleWriter().build()
+        let bytes = try sampleWriter().encoded()
         let path = try write(bytes, named: "sample.gguf")
         let mapped = try GGUFFile(path: path)
         let copied = try GGUFFile(bytes: bytes)
