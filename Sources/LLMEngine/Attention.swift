@@ -33,18 +33,39 @@ struct GroupedQueryAttention {
         // multiple of 16; otherwise (and for one token) ggml_vec_dot_f16 does the sums.
         let queryOrder: HeadMath.Order = tokens > 1 && headDimension % 16 == 0 ? .blas : .vecDot
         let valueOrder: HeadMath.Order = tokens > 1 ? .blas : .vecDot
-        pool.parallelFor(jobs) { job in
-            let token = job / headCount
-            let head = job % headCount
-            attendOne(query: queries + token * headCount * headDimension + head * headDimension,
-                      head: head, from: oldest, through: firstPosition + token, layer: layer,
-                      cache: cache, queryOrder: queryOrder, valueOrder: valueOrder,
-                      output: output + token * headCount * headDimension + head * headDimension)
+        // A struct rather than a closure: the closure form boxes its context on every call,
+        // and this runs once per layer per token.
+        pool.parallelFor(jobs, AttentionJob(attention: self, queries: queries, firstPosition: firstPosition,
+                                            oldest: oldest, layer: layer, cache: cache, queryOrder: queryOrder,
+                                            valueOrder: valueOrder, output: output))
+    }
+
+    /// One (token, head) pair per piece of parallel work.
+    private struct AttentionJob: ParallelWork {
+        let attention: GroupedQueryAttention
+        let queries: UnsafePointer<Float>
+        let firstPosition: Int
+        let oldest: Int
+        let layer: Int
+        let cache: KVCache
+        let queryOrder: HeadMath.Order
+        let valueOrder: HeadMath.Order
+        let output: UnsafeMutablePointer<Float>
+
+        func run(_ job: Int) {
+            let heads = attention.headCount
+            let d = attention.headDimension
+            let token = job / heads
+            let head = job % heads
+            attention.attendOne(query: queries + token * heads * d + head * d,
+                                head: head, from: oldest, through: firstPosition + token, layer: layer,
+                                cache: cache, queryOrder: queryOrder, valueOrder: valueOrder,
+                                output: output + token * heads * d + head * d)
         }
     }
 
     @inline(__always)
-    private func attendOne(query: UnsafePointer<Float>, head: Int, from oldest: Int, through newest: Int,
+    fileprivate func attendOne(query: UnsafePointer<Float>, head: Int, from oldest: Int, through newest: Int,
                            layer: Int, cache: KVCache, queryOrder: HeadMath.Order, valueOrder: HeadMath.Order,
                            output: UnsafeMutablePointer<Float>) {
         let group = head / (headCount / keyValueHeadCount)
