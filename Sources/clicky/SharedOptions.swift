@@ -4,7 +4,7 @@ import LLMEngine
 
 /// The options every model-running command shares (DESIGN.md's CLI contract).
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "Model name in the models directory, or a path to a .gguf file.")
+    @Option(name: .long, help: "A catalogue name (smollm2-135m, gemma3-270m, …), a file in the models directory, or a path to a .gguf file.")
     var model: String?
 
     @Option(name: .long, help: "Threads for the matrix products (default: one per core).")
@@ -90,9 +90,15 @@ enum ModelLocator {
             }
             return name
         }
-        for candidate in [name, name + ".gguf"] {
+        var candidates = [name, name + ".gguf"]
+        if let entry = ModelCatalog.model(named: name) { candidates.insert(entry.file, at: 0) }
+        for candidate in candidates {
             let path = modelsDirectory.appendingPathComponent(candidate).path
             if fileManager.fileExists(atPath: path) { return path }
+        }
+        if let entry = ModelCatalog.model(named: name) {
+            throw CLIError("model '\(entry.name)' is not installed (\(entry.file) in \(modelsDirectory.path))",
+                           exitCode: ExitStatus.invalidInput)
         }
         throw CLIError("no model named '\(name)' in \(modelsDirectory.path)", exitCode: ExitStatus.invalidInput)
     }
