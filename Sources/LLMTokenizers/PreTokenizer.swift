@@ -3,19 +3,33 @@
 ///
 /// llama.cpp applies a list of expressions in order, each one to every segment the previous
 /// one produced, keeping the text between matches as segments too. A pre-tokenizer here is
-/// the same: a list of `SplitStage`s. Adding one (llama3, qwen2) means a new stage for its
-/// expression and a case listing its stages.
+/// the same: a list of `SplitStage`s. Adding one means a new stage for its expression (if
+/// needed) and a case listing its stages.
 public enum PreTokenizer: String, CaseIterable, Sendable {
     /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)` (GGUF name "gpt-2").
     case gpt2 = "gpt-2"
     /// Every `\p{N}` alone, then the gpt2 expression (SmolLM, StarCoder).
     case smollm = "smollm"
+    /// The Llama 3 expression: case-insensitive contractions, letters with one leading
+    /// non-letter, digits in threes, line breaks kept with the whitespace before them
+    /// (GGUF names "llama-bpe", "llama3", "llama-v3"). Adds BOS and skips merges for whole words.
+    case llama3 = "llama-bpe"
+    /// The Llama 3 expression with every digit alone (GGUF names "qwen2", "deepseek-r1-qwen").
+    case qwen2 = "qwen2"
+
+    /// Other `tokenizer.ggml.pre` spellings llama.cpp maps to the same pre-tokenizer.
+    static let aliases: [String: PreTokenizer] = ["llama3": .llama3, "llama-v3": .llama3, "deepseek-r1-qwen": .qwen2]
+
+    /// Every `tokenizer.ggml.pre` name accepted, canonical names first.
+    public static var supportedNames: [String] {
+        allCases.map(\.rawValue) + aliases.keys.sorted()
+    }
 
     /// The pre-tokenizer `tokenizer.ggml.pre` names; a typed error listing the supported names
     /// for anything else, an absent key included (llama.cpp's degraded "default" is not offered).
     public init(ggufName: String?) throws(TokenizerError) {
-        guard let ggufName, let known = PreTokenizer(rawValue: ggufName) else {
-            throw .unsupportedPreTokenizer(ggufName, supported: PreTokenizer.allCases.map(\.rawValue))
+        guard let ggufName, let known = PreTokenizer(rawValue: ggufName) ?? Self.aliases[ggufName] else {
+            throw .unsupportedPreTokenizer(ggufName, supported: PreTokenizer.supportedNames)
         }
         self = known
     }
@@ -23,7 +37,8 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
     /// llama.cpp's `add_bos` default for this pre-tokenizer, used when the file does not say.
     var addsBOSByDefault: Bool {
         switch self {
-        case .gpt2, .smollm: return false
+        case .gpt2, .smollm, .qwen2: return false
+        case .llama3: return true
         }
     }
 
@@ -31,7 +46,8 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
     /// `ignore_merges`, set for llama3-style tokenizers).
     var ignoresMerges: Bool {
         switch self {
-        case .gpt2, .smollm: return false
+        case .gpt2, .smollm, .qwen2: return false
+        case .llama3: return true
         }
     }
 
@@ -39,6 +55,8 @@ public enum PreTokenizer: String, CaseIterable, Sendable {
         switch self {
         case .gpt2: return [.gpt2Words]
         case .smollm: return [.isolateNumbers, .gpt2Words]
+        case .llama3: return [.llama3Words(maximumDigits: 3)]
+        case .qwen2: return [.llama3Words(maximumDigits: 1)]
         }
     }
 

@@ -6,6 +6,9 @@ enum SplitStage {
     case isolateNumbers
     /// `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)`
     case gpt2Words
+    /// `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
+    /// (Llama 3); Qwen 2 is the same with `\p{N}` in place of `\p{N}{1,3}`.
+    case llama3Words(maximumDigits: Int)
 
     func split(_ text: ScalarText, segmentEnds: [Int]) -> [Int] {
         var ends: [Int] = []
@@ -15,6 +18,7 @@ enum SplitStage {
             switch self {
             case .isolateNumbers: Self.isolateNumbers(text, start..<end, into: &ends)
             case .gpt2Words: Self.gpt2Words(text, start..<end, into: &ends)
+            case .llama3Words(let maximumDigits): Self.llama3Words(text, start..<end, maximumDigits: maximumDigits, into: &ends)
             }
             start = end
         }

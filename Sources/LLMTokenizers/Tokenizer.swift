@@ -77,8 +77,12 @@ extension Tokenizer {
     }
 }
 
+/// The `tokenizer.ggml.model` values `makeTokenizer` accepts.
+public let supportedTokenizerModels = ["gpt2", "llama"]
+
 /// The tokenizer a model file describes, chosen by `tokenizer.ggml.model`.
-/// Supported: "gpt2" (byte-level BPE). SentencePiece ("llama") is not built yet.
+/// Supported: "gpt2" (byte-level BPE, see `PreTokenizer` for the `tokenizer.ggml.pre` names) and
+/// "llama" (SentencePiece: Llama 1/2, Gemma, Mistral); anything else is a typed error listing them.
 public func makeTokenizer(from file: GGUFFile) throws(TokenizerError) -> any Tokenizer {
     try makeTokenizer(from: TokenizerMetadata(file: file))
 }
@@ -88,7 +92,9 @@ public func makeTokenizer(from metadata: TokenizerMetadata) throws(TokenizerErro
     switch metadata.model {
     case "gpt2":
         return try ByteLevelBPETokenizer(metadata: metadata)
+    case "llama":
+        return try SentencePieceTokenizer(metadata: metadata)
     default:
-        throw .unsupportedModel(metadata.model, supported: ["gpt2"])
+        throw .unsupportedModel(metadata.model, supported: supportedTokenizerModels)
     }
 }

@@ -43,9 +43,14 @@ public struct TokenizerMetadata: Sendable {
     public var specialTokenIDs: [SpecialTokenRole: Int]
     /// `tokenizer.ggml.add_bos_token`; nil when absent (the pre-tokenizer's default applies).
     public var addsBOS: Bool?
+    /// `tokenizer.ggml.scores`, one per token (SentencePiece merge priorities); nil when absent.
+    public var scores: [Float]?
+    /// `tokenizer.ggml.add_space_prefix`; nil when absent (SentencePiece then adds one).
+    public var addsSpacePrefix: Bool?
 
     public init(model: String, preTokenizer: String? = nil, tokens: [[UInt8]], tokenTypes: [Int32]? = nil,
-                merges: [[UInt8]] = [], specialTokenIDs: [SpecialTokenRole: Int] = [:], addsBOS: Bool? = nil) {
+                merges: [[UInt8]] = [], specialTokenIDs: [SpecialTokenRole: Int] = [:], addsBOS: Bool? = nil,
+                scores: [Float]? = nil, addsSpacePrefix: Bool? = nil) {
         self.model = model
         self.preTokenizer = preTokenizer
         self.tokens = tokens
@@ -53,6 +58,8 @@ public struct TokenizerMetadata: Sendable {
         self.merges = merges
         self.specialTokenIDs = specialTokenIDs
         self.addsBOS = addsBOS
+        self.scores = scores
+        self.addsSpacePrefix = addsSpacePrefix
     }
 
     /// Reads the tokenizer keys of `file`. Only `tokenizer.ggml.model` and `tokenizer.ggml.tokens`
@@ -65,6 +72,9 @@ public struct TokenizerMetadata: Sendable {
             tokenTypes = file.has("tokenizer.ggml.token_type") ? try file.int32Array("tokenizer.ggml.token_type") : nil
             merges = file.has("tokenizer.ggml.merges") ? try file.byteStringArray("tokenizer.ggml.merges") : []
             addsBOS = file.has("tokenizer.ggml.add_bos_token") ? try file.bool("tokenizer.ggml.add_bos_token") : nil
+            scores = file.has("tokenizer.ggml.scores") ? try file.floatArray("tokenizer.ggml.scores") : nil
+            addsSpacePrefix = file.has("tokenizer.ggml.add_space_prefix")
+                ? try file.bool("tokenizer.ggml.add_space_prefix") : nil
             var ids: [SpecialTokenRole: Int] = [:]
             for role in SpecialTokenRole.allCases {
                 for key in [role.rawValue, role.legacyKey].compactMap({ $0 }) where ids[role] == nil && file.has(key) {

@@ -41,8 +41,6 @@ final class ChatFormatDetectionTests: XCTestCase {
     }
 
     func testRecognisedButUnsupportedFamiliesAreErrors() {
-        assertError("<|start_header_id|>{{ role }}<|end_header_id|>", .unsupportedFormat("llama3"))
-        assertError("<start_of_turn>user\n{{ content }}<end_of_turn>", .unsupportedFormat("gemma"))
         assertError("<|im_start|>user<|im_sep|>", .unsupportedFormat("phi4"))
         assertError("[INST] {{ content }} [/INST]", .unsupportedFormat("mistral"))
     }
@@ -56,6 +54,20 @@ final class ChatFormatDetectionTests: XCTestCase {
         XCTAssertEqual(try detect(nil, architecture: "qwen2"), .chatml)
         XCTAssertEqual(try detect("", architecture: "qwen2"), .chatml)
         assertError(nil, architecture: "llama", .missingTemplate(architecture: "llama"))
-        assertError(nil, architecture: "gemma3", .missingTemplate(architecture: "gemma3"))
+        XCTAssertEqual(try detect(nil, architecture: "gemma3"), .gemma, "Gemma 3 base models carry no template")
+    }
+
+    func testGemmaMarkerSelectsGemma() throws {
+        XCTAssertEqual(try detect(ChatTemplateFixtures.gemma3TemplateAbridged, architecture: "gemma3"), .gemma)
+        XCTAssertEqual(try detect("<start_of_turn>user\n{{ content }}<end_of_turn>"), .gemma)
+        XCTAssertEqual(try detect("gemma"), .gemma)
+    }
+
+    func testLlama3HeadersSelectLlama3() throws {
+        XCTAssertEqual(try detect("<|start_header_id|>{{ role }}<|end_header_id|>"), .llama3)
+        XCTAssertEqual(try detect("llama3"), .llama3)
+        let instruct = try detect(ChatTemplateFixtures.llama32TemplateAbridged)
+        XCTAssertEqual(instruct, .llama3Instruct)
+        XCTAssertEqual(instruct.systemPreamble, "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n")
     }
 }

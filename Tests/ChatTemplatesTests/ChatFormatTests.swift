@@ -67,4 +67,35 @@ final class ChatFormatTests: XCTestCase {
         XCTAssertEqual(ChatFormat.chatml.stopStrings, ["<|im_end|>", "<|endoftext|>"])
         XCTAssertEqual(ChatFormat.chatml.name, "chatml")
     }
+
+    func testGemmaMergesSystemIntoFirstUserTurn() throws {
+        let format = try ChatFormat.detect(architecture: "gemma3", chatTemplate: ChatTemplateFixtures.gemma3TemplateAbridged)
+        let rendered = format.render(try referenceConversation(), addGenerationPrompt: true)
+        XCTAssertEqual(try XCTUnwrap(format.bosText) + rendered, try ChatTemplateFixtures.text("chat-template-gemma3-it.txt"))
+        XCTAssertEqual(format.stopStrings.first, "<end_of_turn>")
+    }
+
+    func testGemmaTrimsContentAndNamesTheAssistantModel() {
+        let parts = ChatFormat.gemma.parts([ChatMessage(role: .user, content: "  <start_of_turn>hi \n"),
+                                            ChatMessage(role: .assistant, content: "ok")], addGenerationPrompt: false)
+        XCTAssertEqual(parts, [.markup("<start_of_turn>user\n"), .content("<start_of_turn>hi"), .markup("<end_of_turn>\n"),
+                               .markup("<start_of_turn>model\n"), .content("ok"), .markup("<end_of_turn>\n")])
+        XCTAssertEqual(ChatFormat.gemma.render([], addGenerationPrompt: true), "<start_of_turn>model\n")
+    }
+
+    func testLlama3BuiltInMatchesLlamaCpp() throws {
+        let rendered = ChatFormat.llama3.render(try referenceConversation(), addGenerationPrompt: true)
+        XCTAssertEqual(rendered, try ChatTemplateFixtures.text("chat-template-llama3-llamacpp-builtin.txt"))
+        XCTAssertEqual(ChatFormat.llama3.stopStrings.first, "<|eot_id|>")
+    }
+
+    func testLlama32InstructWritesTheDatePreamble() throws {
+        let format = try ChatFormat.detect(architecture: "llama", chatTemplate: ChatTemplateFixtures.llama32TemplateAbridged)
+        let rendered = format.render(try referenceConversation(), addGenerationPrompt: true)
+        XCTAssertEqual(try XCTUnwrap(format.bosText) + rendered,
+                       try ChatTemplateFixtures.text("chat-template-llama3.2-instruct.txt"))
+        // Without a system message the system turn is still written, with only the preamble.
+        XCTAssertTrue(format.render([ChatMessage(role: .user, content: "Hi")], addGenerationPrompt: false)
+            .hasPrefix("<|start_header_id|>system<|end_header_id|>\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n<|eot_id|>"))
+    }
 }

@@ -51,4 +51,44 @@ enum ChatTemplateFixtures {
             {{- '<|im_start|>assistant\n' }}
         {%- endif %}
         """#
+
+    /// Gemma 3 IT's template (abridged: image items cut), as carried in model files.
+    static let gemma3TemplateAbridged = #"""
+        {{ bos_token }}
+        {%- if messages[0]['role'] == 'system' -%}
+            {%- set first_user_prefix = messages[0]['content'] + '\n\n' -%}
+            {%- set loop_messages = messages[1:] -%}
+        {%- else -%}
+            {%- set first_user_prefix = "" -%}
+            {%- set loop_messages = messages -%}
+        {%- endif -%}
+        {%- for message in loop_messages -%}
+            {%- if (message['role'] == 'assistant') -%}{%- set role = "model" -%}{%- else -%}{%- set role = message['role'] -%}{%- endif -%}
+            {{ '<start_of_turn>' + role + '\n' + (first_user_prefix if loop.first else "") }}
+            {{ message['content'] | trim }}
+            {{ '<end_of_turn>\n' }}
+        {%- endfor -%}
+        {%- if add_generation_prompt -%}{{'<start_of_turn>model\n'}}{%- endif -%}
+        """#
+
+    /// Llama 3.2 Instruct's template (abridged: the tool-calling branches cut).
+    static let llama32TemplateAbridged = #"""
+        {{- bos_token }}
+        {%- if not date_string is defined %}{%- set date_string = "26 Jul 2024" %}{%- endif %}
+        {%- if messages[0]['role'] == 'system' %}
+            {%- set system_message = messages[0]['content']|trim %}
+            {%- set messages = messages[1:] %}
+        {%- else %}
+            {%- set system_message = "" %}
+        {%- endif %}
+        {{- "<|start_header_id|>system<|end_header_id|>\n\n" }}
+        {{- "Cutting Knowledge Date: December 2023\n" }}
+        {{- "Today Date: " + date_string + "\n\n" }}
+        {{- system_message }}
+        {{- "<|eot_id|>" }}
+        {%- for message in messages %}
+            {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim + '<|eot_id|>' }}
+        {%- endfor %}
+        {%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{%- endif %}
+        """#
 }

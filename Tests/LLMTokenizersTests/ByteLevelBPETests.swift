@@ -71,17 +71,17 @@ final class ByteLevelBPETests: XCTestCase {
 
     func testTypedErrors() {
         var toy = ToyVocabulary()
-        toy.preTokenizer = "qwen2"
+        toy.preTokenizer = "not-a-pre-tokenizer"
         XCTAssertThrowsError(try toy.tokenizer()) { error in
-            guard case .unsupportedPreTokenizer("qwen2", _)? = error as? TokenizerError else {
+            guard case .unsupportedPreTokenizer("not-a-pre-tokenizer", _)? = error as? TokenizerError else {
                 return XCTFail("\(error)")
             }
         }
-        var sentencePiece = ToyVocabulary().metadata
-        sentencePiece.model = "llama"
-        XCTAssertThrowsError(try makeTokenizer(from: sentencePiece)) { error in
-            XCTAssertEqual(error as? TokenizerError, .unsupportedModel("llama", supported: ["gpt2"]))
-            XCTAssertEqual("\(error)", "unsupported tokenizer model 'llama' (tokenizer.ggml.model); supported: gpt2")
+        var wordPiece = ToyVocabulary().metadata
+        wordPiece.model = "bert"
+        XCTAssertThrowsError(try makeTokenizer(from: wordPiece)) { error in
+            XCTAssertEqual(error as? TokenizerError, .unsupportedModel("bert", supported: ["gpt2", "llama"]))
+            XCTAssertEqual("\(error)", "unsupported tokenizer model 'bert' (tokenizer.ggml.model); supported: gpt2, llama")
         }
         var outOfRange = ToyVocabulary()
         outOfRange.specialTokenIDs = [.bos: 9999]

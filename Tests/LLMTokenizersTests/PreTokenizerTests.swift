@@ -45,6 +45,23 @@ final class PreTokenizerTests: XCTestCase {
         XCTAssertEqual(words("v1.2", .smollm), ["v", "1", ".", "2"])
     }
 
+    func testLlama3GroupsDigitsInThreesAndQwen2IsolatesThem() {
+        XCTAssertEqual(words("1234567 x12", .llama3), ["123", "456", "7", " x", "12"])
+        XCTAssertEqual(words("1234 x12", .qwen2), ["1", "2", "3", "4", " x", "1", "2"])
+        XCTAssertEqual(words("a 12", .llama3), ["a", " ", "12"])
+    }
+
+    func testLlama3ContractionsIgnoreCaseAndLettersTakeOneLeadingScalar() {
+        XCTAssertEqual(words("IT'S we'LL", .llama3), ["IT", "'S", " we", "'LL"])
+        XCTAssertEqual(words("\tTab (x) _y (_z", .llama3), ["\tTab", " (", "x", ")", " _", "y", " (_", "z"])
+    }
+
+    func testLlama3KeepsLineBreaksWithPrecedingWhitespace() {
+        XCTAssertEqual(words("a \n\n b", .llama3), ["a", " \n\n", " b"])
+        XCTAssertEqual(words("x!!\n\ny", .llama3), ["x", "!!\n\n", "y"])
+        XCTAssertEqual(words("a   b  ", .llama3), ["a", "  ", " b", "  "])
+    }
+
     func testWordsCoverTheTextExactly() {
         for text in ["", " ", "  a  ", "1 2  3", "x\r\n\ty", "🇫🇷🇯🇵", "e\u{301}\u{302}"] {
             for preTokenizer in PreTokenizer.allCases {
@@ -54,10 +71,13 @@ final class PreTokenizerTests: XCTestCase {
     }
 
     func testUnknownPreTokenizerIsATypedErrorListingTheSupportedOnes() {
-        XCTAssertThrowsError(try PreTokenizer(ggufName: "llama-bpe")) { error in
-            XCTAssertEqual(error as? TokenizerError, .unsupportedPreTokenizer("llama-bpe", supported: ["gpt-2", "smollm"]))
-            XCTAssertTrue("\(error)".contains("gpt-2, smollm"))
+        XCTAssertThrowsError(try PreTokenizer(ggufName: "deepseek-llm")) { error in
+            XCTAssertEqual(error as? TokenizerError, .unsupportedPreTokenizer(
+                "deepseek-llm", supported: ["gpt-2", "smollm", "llama-bpe", "qwen2", "deepseek-r1-qwen", "llama-v3", "llama3"]))
+            XCTAssertTrue("\(error)".contains("gpt-2, smollm, llama-bpe, qwen2"))
         }
+        XCTAssertEqual(try PreTokenizer(ggufName: "llama3"), .llama3)
+        XCTAssertEqual(try PreTokenizer(ggufName: "deepseek-r1-qwen"), .qwen2)
         XCTAssertThrowsError(try PreTokenizer(ggufName: nil))
     }
 }

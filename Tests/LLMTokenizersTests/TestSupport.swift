@@ -15,11 +15,41 @@ enum TestPaths {
     static let smolLMGolden = repositoryRoot
         .appendingPathComponent("Tests/Fixtures/golden/smollm2-135m-instruct-q4_1.json").standardizedFileURL
 
-    static var defaultModel: URL {
+    static let gemmaTokenizerFixture = repositoryRoot
+        .appendingPathComponent("Tests/Fixtures/tokenizer/gemma3-270m.json")
+
+    static let gemmaGolden = repositoryRoot
+        .appendingPathComponent("Tests/Fixtures/golden/gemma3-270m-q4_k_m.json").standardizedFileURL
+
+    static var defaultModel: URL { model(named: "SmolLM2-135M-Instruct.Q4_1.gguf") }
+
+    static var gemmaModel: URL { model(named: "gemma-3-270m-Q4_K_M.gguf") }
+
+    static func model(named name: String) -> URL {
         let environment = ProcessInfo.processInfo.environment
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (NSHomeDirectory() + "/.local/share")
-        return URL(fileURLWithPath: dataHome).appendingPathComponent("clicky/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+        return URL(fileURLWithPath: dataHome).appendingPathComponent("clicky/models/\(name)")
+    }
+}
+
+/// The Gemma 3 270M tokenizer, loaded once for all tests; skips the calling test when the model
+/// file is absent.
+enum Gemma {
+    private static let loaded: Result<SentencePieceTokenizer, Error>? = {
+        let path = TestPaths.gemmaModel.path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return Result { () throws -> SentencePieceTokenizer in
+            let file = try GGUFFile(path: path)
+            return try SentencePieceTokenizer(metadata: TokenizerMetadata(file: file))
+        }
+    }()
+
+    static func tokenizer() throws -> SentencePieceTokenizer {
+        guard let loaded else {
+            throw XCTSkip("model not installed at \(TestPaths.gemmaModel.path); run scripts/setup.sh")
+        }
+        return try loaded.get()
     }
 }
 
