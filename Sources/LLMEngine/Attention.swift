@@ -24,8 +24,10 @@ struct GroupedQueryAttention {
     ///   - queries: `[tokens][headCount * headDimension]`, already rotated.
     ///   - output: `[tokens][headCount * headDimension]`.
     ///   - firstPosition: position of token 0; token t is at firstPosition + t.
+    ///   - window: a sliding window (Gemma 3's local layers): a query at position p sees only
+    ///     positions above p - window.
     func run(queries: UnsafePointer<Float>, tokens: Int, firstPosition: Int, layer: Int,
-             cache: KVCache, output: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+             cache: KVCache, output: UnsafeMutablePointer<Float>, pool: ThreadPool, window: Int = .max) {
         let newest = firstPosition + tokens - 1
         let oldest = cache.oldestVisible(newestPosition: newest)
         let jobs = tokens * headCount
@@ -36,8 +38,8 @@ struct GroupedQueryAttention {
         // A struct rather than a closure: the closure form boxes its context on every call,
         // and this runs once per layer per token.
         pool.parallelFor(jobs, AttentionJob(attention: self, queries: queries, firstPosition: firstPosition,
-                                            oldest: oldest, layer: layer, cache: cache, queryOrder: queryOrder,
-                                            valueOrder: valueOrder, output: output))
+                                            oldest: oldest, window: window, layer: layer, cache: cache,
+                                            queryOrder: queryOrder, valueOrder: valueOrder, output: output))
     }
 
     /// One (token, head) pair per piece of parallel work.
@@ -46,6 +48,7 @@ struct GroupedQueryAttention {
         let queries: UnsafePointer<Float>
         let firstPosition: Int
         let oldest: Int
+        let window: Int
         let layer: Int
         let cache: KVCache
         let queryOrder: HeadMath.Order
@@ -58,7 +61,8 @@ struct GroupedQueryAttention {
             let token = job / heads
             let head = job % heads
             attention.attendOne(query: queries + token * heads * d + head * d,
-                                head: head, from: oldest, through: firstPosition + token, layer: layer,
+                                head: head, from: max(oldest, firstPosition + token - window + 1),
+                                through: firstPosition + token, layer: layer,
                                 cache: cache, queryOrder: queryOrder, valueOrder: valueOrder,
                                 output: output + token * heads * d + head * d)
         }

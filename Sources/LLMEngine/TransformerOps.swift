@@ -50,6 +50,31 @@ enum TransformerOps {
         }
     }
 
+    /// gate = gelu(gate) * up, GELU in its tanh form, the way llama.cpp's CPU build computes it:
+    /// through a Float16 table (the input rounded to Float16, GELU in Float, the result rounded
+    /// to Float16), with the identity above 10 and zero below -10. Matching that rounding keeps
+    /// greedy decoding on llama.cpp's path.
+    static func geGLU(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count {
+            let x = gate[i]
+            if x <= -10 {
+                gate[i] = 0
+            } else if x >= 10 {
+                gate[i] = x * up[i]
+            } else {
+                gate[i] = Float(Float16(gelu(Float(Float16(x))))) * up[i]
+            }
+        }
+    }
+
+    /// 0.5·x·(1 + tanh(√(2/π)·x·(1 + 0.044715·x²))), in Float, operation for operation.
+    @inline(__always)
+    static func gelu(_ x: Float) -> Float {
+        let sqrtTwoOverPi: Float = 0.79788456080286535587989211986876
+        let coefficient: Float = 0.044715
+        return 0.5 * x * (1 + Foundation.tanh(sqrtTwoOverPi * x * (1 + coefficient * x * x)))
+    }
+
     /// In-place softmax over `count` scores; the row sums to one afterwards.
     ///
     /// As llama.cpp's `ggml_compute_forward_soft_max_f32` on a masked row of the KV cache:

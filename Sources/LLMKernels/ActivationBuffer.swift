@@ -18,8 +18,10 @@ public final class ActivationBuffer {
     /// What the buffer currently holds.
     public enum Contents: Sendable, Equatable {
         case empty
-        /// Q8 activations, for Q4_0, Q4_1 and Q8_0 weights.
+        /// Q8 activations, for Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 weights.
         case quantized
+        /// Q8_K activations (standard 292-byte GGML blocks of 256), for Q2_K…Q6_K weights.
+        case quantizedK
         /// The floats themselves, for F32, F16 and BF16 weights.
         case float
     }
@@ -45,6 +47,8 @@ public final class ActivationBuffer {
     let naturalQuants: UnsafeMutablePointer<Int8>      // [maxTokens][maxStride][64]: A 0…31, B 0…31
     let naturalGroupSums: UnsafeMutablePointer<Int32>  // [maxTokens][maxStride][16]: A g0…g7, B g0…g7
     let floats: UnsafeMutablePointer<Float>      // [maxTokens][maxColumns]
+    let superBlocks: UnsafeMutableRawPointer     // [maxTokens][maxColumns / 256] Q8_K blocks (292 bytes)
+    private let maxSuperBlocks: Int
 
     /// Allocates room for `maxTokens` rows of up to `maxColumns` elements.
     public init(maxTokens: Int, maxColumns: Int) {
@@ -59,6 +63,8 @@ public final class ActivationBuffer {
         naturalQuants = Self.allocate(Int8.self, maxTokens * maxStride * 64)
         naturalGroupSums = Self.allocate(Int32.self, maxTokens * maxStride * 16)
         floats = Self.allocate(Float.self, maxTokens * maxColumns)
+        maxSuperBlocks = maxColumns / 256
+        superBlocks = UnsafeMutableRawPointer(Self.allocate(UInt8.self, max(1, maxTokens * maxSuperBlocks * BlockQ8_K.byteCount)))
     }
 
     deinit {
@@ -69,6 +75,7 @@ public final class ActivationBuffer {
         naturalQuants.deallocate()
         naturalGroupSums.deallocate()
         floats.deallocate()
+        superBlocks.deallocate()
     }
 
     /// 64-byte aligned (one cache line, one zmm), zero-filled.
@@ -80,8 +87,10 @@ public final class ActivationBuffer {
 
     /// Prepares `tokens` rows of `columns` floats (row t at `x + t × columns`) for
     /// multiplication with weights of `type`: quantizes them for Q4_0/Q4_1/Q8_0, copies them
-    /// for F32/F16/BF16. Quantization is llama.cpp's x86 quantizer, bit for bit
-    /// (`Reference.quantizeQ8_0` explains which and why).
+    /// for F32/F16/BF16, quantizes them to Q8_K for Q2_K…Q6_K (`columns` a multiple of 256).
+    /// Quantization is llama.cpp's x86 quantizer, bit for bit (`Reference.quantizeQ8_0` and
+    /// `Reference.quantizeQ8_K` explain which and why). Matrices of different types may share
+    /// one quantization only when their activation types agree (``Reference/activationType(for:)``).
     public func quantize(_ x: UnsafePointer<Float>, tokens: Int, columns: Int, for type: GGMLType) {
         precondition(tokens > 0 && tokens <= maxTokens, "tokens \(tokens) outside 1...\(maxTokens)")
         precondition(columns > 0 && columns <= maxColumns, "columns \(columns) outside 1...\(maxColumns)")
@@ -91,7 +100,17 @@ public final class ActivationBuffer {
         case .f32, .f16, .bf16:
             floats.update(from: x, count: tokens * columns)
             contents = .float
-        case .q4_0, .q4_1, .q8_0:
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+            precondition(columns % 256 == 0, "K-quant rows are whole 256-element blocks")
+            // For Q4_K (repacked by llama.cpp), tokens it multiplies in groups of four use its
+            // 4-row quantizer's rule (Reference.quantizeQ8_K); Q3_K/Q5_K/Q6_K are not repacked on x86.
+            let groupedEnd = type == .q4_K ? tokens - tokens % 4 : 0
+            for t in 0..<tokens {
+                Reference.quantizeQ8_K(x + t * columns, count: columns, into: superBlocks + t * superBlockRowBytes,
+                                       grouped: t < groupedEnd)
+            }
+            contents = .quantizedK
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
             precondition(columns % 32 == 0, "quantized rows are whole 32-element blocks")
             let blocks = columns / 32
             stride = (blocks + 1) / 2
@@ -108,6 +127,15 @@ public final class ActivationBuffer {
         default:
             preconditionFailure("no activation format for \(type) weights")
         }
+    }
+
+    /// Bytes between token rows of the Q8_K contents.
+    var superBlockRowBytes: Int { maxSuperBlocks * BlockQ8_K.byteCount }
+
+    /// Token row `t` of the Q8_K contents (`columns / 256` standard blocks).
+    func superBlockRow(_ t: Int) -> UnsafeRawPointer {
+        precondition(contents == .quantizedK && t >= 0 && t < tokens, "no Q8_K token row \(t)")
+        return UnsafeRawPointer(superBlocks + t * superBlockRowBytes)
     }
 
     /// The C kernels' view of token rows `first...`.

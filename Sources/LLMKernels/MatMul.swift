@@ -13,16 +13,28 @@ import GGUF
 public enum MatMul {
     /// Multiplies `w` with the first `tokens` rows already prepared in `x` (see
     /// ``ActivationBuffer/quantize(_:tokens:columns:for:)``). One quantization serves Q4_0,
-    /// Q4_1 and Q8_0 weights alike; F32/F16/BF16 weights need the buffer filled for a float
+    /// Q4_1, Q5_0, Q5_1 and Q8_0 weights alike, another Q2_K…Q6_K; F32/F16/BF16 weights need the buffer filled for a float
     /// type. `y` receives `tokens × w.rows` floats.
     public static func multiply(_ w: WeightMatrix, _ x: ActivationBuffer, tokens: Int,
                                 into y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
         precondition(tokens > 0 && tokens <= x.tokens, "tokens \(tokens) not prepared (buffer holds \(x.tokens))")
         precondition(x.columns == w.columns, "activation length \(x.columns) != weight columns \(w.columns)")
         switch w.type {
-        case .q4_0, .q4_1, .q8_0:
+        case .q4_0, .q4_1, .q5_0, .q5_1, .q8_0:
             precondition(x.contents == .quantized, "\(w.type) weights need quantized activations")
             multiplyQuantized(w, x, tokens: tokens, into: y, pool: pool)
+        case .q2_K, .q3_K, .q4_K, .q5_K, .q6_K:
+            precondition(x.contents == .quantizedK, "\(w.type) weights need Q8_K activations")
+            let kernel: ck_matmul_k_fn
+            switch w.type {
+            case .q2_K: kernel = ck_matmul_q2_K
+            case .q3_K: kernel = ck_matmul_q3_K
+            case .q4_K: kernel = ck_matmul_q4_K
+            case .q5_K: kernel = ck_matmul_q5_K
+            default: kernel = ck_matmul_q6_K
+            }
+            let plan = WorkPlan(w, tokens: tokens, threads: pool.threadCount)
+            plan.run(SuperBlockPiece(plan: plan, kernel: kernel, w: w, x: x, y: y), pool)
         default:
             precondition(x.contents == .float, "\(w.type) weights need float activations")
             multiplyFloat(w, UnsafePointer(x.floats), tokens: tokens, into: y, pool: pool)
@@ -50,6 +62,8 @@ public enum MatMul {
         switch w.type {
         case .q4_0: kernel = ck_matmul_q4_0
         case .q4_1: kernel = ck_matmul_q4_1
+        case .q5_0: kernel = ck_matmul_q5_0
+        case .q5_1: kernel = ck_matmul_q5_1
         default: kernel = ck_matmul_q8_0
         }
         let plan = WorkPlan(w, tokens: tokens, threads: pool.threadCount)
@@ -80,6 +94,25 @@ private struct QuantizedPiece: ParallelWork {
         var view = x.activationRows(from: tokens.lowerBound)
         kernel(w.row(rows.lowerBound), w.rowBytes, Int32(rows.count), &view, Int32(tokens.count),
                Int32(w.columns / 32), y + (tokens.lowerBound &* w.rows &+ rows.lowerBound), w.rows)
+    }
+}
+
+/// One piece of a K-quant mat-mul: the C kernel on a range of rows × tokens, Q8_K activations.
+private struct SuperBlockPiece: ParallelWork {
+    let plan: WorkPlan
+    let kernel: ck_matmul_k_fn
+    let w: WeightMatrix
+    let x: ActivationBuffer
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ piece: Int) {
+        let (rows, tokens) = plan.ranges(of: piece)
+        // llama.cpp multiplies all but the last (tokens % 4) tokens in groups of four (ckernels.h).
+        let groupedEnd = plan.tokens &- plan.tokens % 4
+        let grouped = max(0, min(tokens.count, groupedEnd &- tokens.lowerBound))
+        kernel(w.row(rows.lowerBound), w.rowBytes, Int32(rows.count), x.superBlockRow(tokens.lowerBound),
+               x.superBlockRowBytes, Int32(tokens.count), Int32(grouped), Int32(w.columns / 256),
+               y + (tokens.lowerBound &* w.rows &+ rows.lowerBound), w.rows)
     }
 }
 

@@ -20,7 +20,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let data: UnsafeRawPointer
 
     /// Types `MatMul` and `Dequantize` handle.
-    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0]
+    public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0,
+                                                        .q2_K, .q3_K, .q4_K, .q5_K, .q6_K]
 
     /// Describes `rows` × `columns` weights of `type` at `data`.
     /// - Throws: ``KernelError/unsupportedType(_:)`` for types without a kernel,

@@ -6,8 +6,8 @@ final class DequantizeTests: XCTestCase {
     /// Dequantize.row (the embedding lookup) equals the reference for every supported type.
     func testRowMatchesReference() {
         var rng = TestRandom(seed: 77)
-        for type in [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q8_0] {
-            let columns = type.blockSize == 1 ? 77 : 96
+        for type in [GGMLType.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0, .q2_K, .q3_K, .q4_K, .q5_K, .q6_K] {
+            let columns = type.blockSize == 1 ? 77 : type.blockSize == 256 ? 768 : 96
             let bytes = randomWeights(type, rows: 5, columns: columns, rng: &rng)
             bytes.withUnsafeBytes { raw in
                 let w = try! WeightMatrix(type: type, rows: 5, columns: columns, data: raw.baseAddress!)

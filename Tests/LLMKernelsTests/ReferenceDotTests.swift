@@ -56,10 +56,10 @@ final class ReferenceDotTests: XCTestCase {
 /// Worst-case gap between Q8_1's s = fp16(d·Σq) (d before its fp16 rounding) and the
 /// dequantized Σ fp16(d)·q: two fp16 roundings (2^-11 relative each, or 2^-25 absolute for
 /// subnormals), times |m| of the Q4_1 weight block.
-func minTermRounding(_ q4_1: [UInt8], _ xf: [Float], blocks: Int) -> Double {
+func minTermRounding(_ q4_1: [UInt8], _ xf: [Float], blocks: Int, blockBytes: Int = 20) -> Double {
     var bound = 0.0
     for b in 0..<blocks {
-        let m = Double(q4_1.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: b * 20 + 2, as: Float16.self) })
+        let m = Double(q4_1.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: b * blockBytes + 2, as: Float16.self) })
         let s = xf[b * 32..<b * 32 + 32].reduce(0.0) { $0 + Double($1) }
         bound += abs(m) * (abs(s) / 1024 + 0x1p-24)
     }

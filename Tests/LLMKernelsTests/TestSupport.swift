@@ -43,12 +43,29 @@ func randomWeights(_ type: GGMLType, rows: Int, columns: Int, rng: inout TestRan
                 base.storeBytes(of: UInt16(bits), toByteOffset: i * 2, as: UInt16.self)
             }
         default:
-            let blocks = rows * columns / 32
+            let blocks = rows * columns / type.blockSize
             for b in 0..<blocks {
                 let block = base + b * type.blockBytes
                 for i in 0..<type.blockBytes { block.storeBytes(of: rng.byte(), toByteOffset: i, as: UInt8.self) }
-                block.storeBytes(of: Float16(rng.float(0.002, 0.03) * (rng.next() & 1 == 0 ? 1 : -1)), as: Float16.self)
-                if type == .q4_1 {
+                let sign: Float = rng.next() & 1 == 0 ? 1 : -1
+                switch type {
+                case .q4_K, .q5_K:
+                    // Scales and mins are 6-bit (up to 63): smaller super-block scales.
+                    block.storeBytes(of: Float16(rng.float(0.0002, 0.001) * sign), as: Float16.self)
+                    block.storeBytes(of: Float16(rng.float(0.0, 0.004)), toByteOffset: 2, as: Float16.self)
+                case .q2_K:
+                    block.storeBytes(of: Float16(rng.float(0.0005, 0.003) * sign), toByteOffset: 80, as: Float16.self)
+                    block.storeBytes(of: Float16(rng.float(0.0, 0.004)), toByteOffset: 82, as: Float16.self)
+                case .q3_K:
+                    // 6-bit scales − 32; d is the last field.
+                    block.storeBytes(of: Float16(rng.float(0.0002, 0.002) * sign), toByteOffset: 108, as: Float16.self)
+                case .q6_K:
+                    // Int8 sub-block scales (up to ±128); d is the last field.
+                    block.storeBytes(of: Float16(rng.float(0.00002, 0.0002) * sign), toByteOffset: 208, as: Float16.self)
+                default:
+                    block.storeBytes(of: Float16(rng.float(0.002, 0.03) * sign), as: Float16.self)
+                }
+                if type == .q4_1 || type == .q5_1 {
                     block.storeBytes(of: Float16(rng.float(-0.25, 0.05)), toByteOffset: 2, as: Float16.self)
                 }
             }

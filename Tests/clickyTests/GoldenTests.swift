@@ -18,7 +18,6 @@ final class GoldenTests: XCTestCase {
             let steps: [Step]
             let fragile_steps: [Int]
         }
-        let model_sha256: String
         let cases: [Case]
     }
 
@@ -33,18 +32,33 @@ final class GoldenTests: XCTestCase {
     }
 
     func testSmolLM2MatchesLlamaCppGreedy() throws {
-        let model = try CLIRunner.defaultModel()
-        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.goldenURL("smollm2-135m-instruct-q4_1.json")))
-        XCTAssertEqual(golden.cases.count, 4)
+        try check(golden: "smollm2-135m-instruct-q4_1.json", model: CLIRunner.defaultModel(), cases: 4)
+    }
+
+    /// Gemma 3 270M (Q8_0/Q5_0/Q4_K/Q6_K weights, SentencePiece, sliding-window attention): the
+    /// shared golden, and one of ours made by scripts/golden/make_golden.py whose first prompt
+    /// (557 tokens) is longer than the 512-position sliding window.
+    func testGemma3MatchesLlamaCppGreedy() throws {
+        let model = CLIRunner.modelsDirectory.appendingPathComponent("gemma-3-270m-Q4_K_M.gguf")
+        guard FileManager.default.fileExists(atPath: model.path) else {
+            throw XCTSkip("Gemma 3 270M not installed; run scripts/setup.sh")
+        }
+        try check(golden: "gemma3-270m-q4_k_m.json", model: model, cases: 3)
+        try check(golden: "gemma3-270m-long.json", model: model, cases: 2)
+    }
+
+    private func check(golden name: String, model: URL, cases: Int) throws {
+        let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.goldenURL(name)))
+        XCTAssertEqual(golden.cases.count, cases)
         for threads in ["1", "2"] {
             for (index, reference) in golden.cases.enumerated() {
                 let result = try CLIRunner.run(["generate", "--raw", reference.prompt, "--temperature", "0",
                                                 "--max-tokens", "32", "--json", "--model", model.path,
                                                 "--threads", threads])
-                XCTAssertEqual(result.status, 0, "case \(index): \(result.stderr)")
+                XCTAssertEqual(result.status, 0, "\(name) case \(index): \(result.stderr)")
                 let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
-                XCTAssertEqual(output.prompt_token_ids, reference.prompt_token_ids, "case \(index) prompt ids")
-                try compareGenerated(output.token_ids, reference, label: "case \(index), \(threads) threads")
+                XCTAssertEqual(output.prompt_token_ids, reference.prompt_token_ids, "\(name) case \(index) prompt ids")
+                try compareGenerated(output.token_ids, reference, label: "\(name) case \(index), \(threads) threads")
             }
         }
     }

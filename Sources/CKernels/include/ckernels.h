@@ -35,6 +35,14 @@ typedef struct { uint16_t d; uint8_t qs[16]; } ck_block_q4_0;            /* 18 b
 typedef struct { uint16_t d; uint16_t m; uint8_t qs[16]; } ck_block_q4_1; /* 20 bytes / 32 */
 typedef struct { uint16_t d; int8_t qs[32]; } ck_block_q8_0;             /* 34 bytes / 32 */
 typedef struct { uint16_t d; uint16_t s; int8_t qs[32]; } ck_block_q8_1;  /* 36 bytes / 32 */
+typedef struct { uint16_t d; uint8_t qh[4]; uint8_t qs[16]; } ck_block_q5_0; /* 22 bytes / 32 */
+typedef struct { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[16]; } ck_block_q5_1; /* 24 bytes / 32 */
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[128]; } ck_block_q4_K; /* 144 / 256 */
+typedef struct { uint8_t scales[16]; uint8_t qs[64]; uint16_t d; uint16_t dmin; } ck_block_q2_K; /* 84 / 256 */
+typedef struct { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; uint16_t d; } ck_block_q3_K; /* 110 / 256 */
+typedef struct { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } ck_block_q5_K; /* 176 / 256 */
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint16_t d; } ck_block_q6_K; /* 210 / 256 */
+typedef struct { float d; int8_t qs[256]; int16_t bsums[16]; } ck_block_q8_K;  /* 292 bytes / 256 */
 
 /*
  * Quantized activations of `tokens` rows, split layout, organised in PAIRS of blocks
@@ -89,6 +97,60 @@ void ck_matmul_q4_1(const void *w, size_t w_row_bytes, int rows, const ck_act_ro
 void ck_matmul_q8_0(const void *w, size_t w_row_bytes, int rows, const ck_act_rows *x,
                     int tokens, int nblocks, float *y, size_t y_stride);
 
+/* Q5_0 weights x Q8_0 activations (the split layout above; reads qn and the d of sc), in
+ * llama.cpp's x86 order (ggml_vec_dot_q5_0_q8_0: exactly the Q8_0 order with q - 16). */
+void ck_matmul_q5_0(const void *w, size_t w_row_bytes, int rows, const ck_act_rows *x,
+                    int tokens, int nblocks, float *y, size_t y_stride);
+/* Q5_1 weights x Q8_1 activations (d and s of sc), in llama.cpp's x86 order
+ * (ggml_vec_dot_q5_1_q8_1: the Q4_1 order with 5-bit quants). */
+void ck_matmul_q5_1(const void *w, size_t w_row_bytes, int rows, const ck_act_rows *x,
+                    int tokens, int nblocks, float *y, size_t y_stride);
+
+/*
+ * K-quants (256-element super-blocks) x Q8_K activations, which are plain GGML block_q8_K
+ * rows (292 bytes per 256 values, token rows `x_row_bytes` apart): y[t * y_stride + r] =
+ * dot(weight row r, activation row t) over `nsuper` super-blocks. Both follow llama.cpp's
+ * x86 summation order bit for bit, at every ISA level:
+ *  - Q6_K as ggml_vec_dot_q6_K_q8_K (AVX2 path, which AVX-512 builds also run): per
+ *    super-block exact int32 lanes (lane k = the products of elements 4k..4k+3 of each
+ *    32-element chunk times their sub-block scale, summed, minus 32 x the bsums term of
+ *    sub-blocks 2k, 2k+1), one fma per super-block into eight float lanes with d = d_x * d_w,
+ *    then hsum_float_8;
+ *  - Q4_K as llama.cpp's REPACKED kernels (ggml_gemv/gemm_q4_K_8x8_q8_K), which it runs for
+ *    every Q4_K matrix with a multiple of 8 rows on AVX2 machines (repacking at load is its
+ *    default): per super-block the exact integers S (scaled quant dots) and M (mins x
+ *    activation sums), two fma chains acc += S * (d_w * d_x), acc_min += M * (dmin_w * d_x),
+ *    result acc - acc_min. (ggml_vec_dot_q4_K_q8_K's order, used by llama.cpp only for
+ *    matrices it does not repack, is Reference.dotQ4_KQ8_KVecDot in Swift.)
+ */
+typedef void (*ck_matmul_k_fn)(const void *w, size_t w_row_bytes, int rows,
+                               const void *x, size_t x_row_bytes, int tokens, int grouped,
+                               int nsuper, float *y, size_t y_stride);
+
+/* `grouped`: how many of the `tokens` (the first ones) llama.cpp would multiply in groups of
+ * four (its repacked gemm: all but the last total % 4 tokens of a mat-mul). Q4_K sums those in
+ * the gemm's order: the fma chains step per 64 elements (two sub-blocks) instead of per
+ * super-block. Q6_K ignores it. */
+void ck_matmul_q4_K(const void *w, size_t w_row_bytes, int rows, const void *x, size_t x_row_bytes,
+                    int tokens, int grouped, int nsuper, float *y, size_t y_stride);
+void ck_matmul_q6_K(const void *w, size_t w_row_bytes, int rows, const void *x, size_t x_row_bytes,
+                    int tokens, int grouped, int nsuper, float *y, size_t y_stride);
+/* Q2_K as ggml_vec_dot_q2_K_q8_K: eight float lanes, per super-block first the min fma
+ * (-d_x * dmin times min_2k b_2k + min_2k+1 b_2k+1), then the scaled-quant fma; hsum_float_8.
+ * (On AVX-512 machines llama.cpp repacks Q2_K to q2_K_8x8 and sums differently: not
+ * mirrored.) Ignores `grouped`. */
+void ck_matmul_q2_K(const void *w, size_t w_row_bytes, int rows, const void *x, size_t x_row_bytes,
+                    int tokens, int grouped, int nsuper, float *y, size_t y_stride);
+/* Q3_K as ggml_vec_dot_q3_K_q8_K (not repacked on x86): the Q6_K lane structure with
+ * signed 3-bit quants and (6-bit - 32) scales, no bsums term. Ignores `grouped`. */
+void ck_matmul_q3_K(const void *w, size_t w_row_bytes, int rows, const void *x, size_t x_row_bytes,
+                    int tokens, int grouped, int nsuper, float *y, size_t y_stride);
+/* Q5_K as ggml_vec_dot_q5_K_q8_K (not repacked on x86): the Q4_K vec_dot lanes with 5-bit
+ * quants; its min terms one integer per super-block, fma'd with -d_x * dmin into a scalar
+ * added after hsum_float_8. Ignores `grouped`. */
+void ck_matmul_q5_K(const void *w, size_t w_row_bytes, int rows, const void *x, size_t x_row_bytes,
+                    int tokens, int grouped, int nsuper, float *y, size_t y_stride);
+
 /* The per-ISA versions, for tests and benchmarks. Calling a version the CPU does not
  * support is undefined: check ck_isa() first. */
 void ck_matmul_q4_0_scalar(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
@@ -100,6 +162,27 @@ void ck_matmul_q8_0_avx2(const void *, size_t, int, const ck_act_rows *, int, in
 void ck_matmul_q4_0_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
 void ck_matmul_q4_1_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
 void ck_matmul_q8_0_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_0_scalar(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_0_avx2(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_0_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_1_scalar(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_1_avx2(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_1_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q4_K_scalar(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q4_K_avx2(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q4_K_avx512(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q2_K_scalar(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q2_K_avx2(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q2_K_avx512(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q3_K_scalar(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q3_K_avx2(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q3_K_avx512(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q5_K_scalar(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q5_K_avx2(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q5_K_avx512(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q6_K_scalar(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q6_K_avx2(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
+void ck_matmul_q6_K_avx512(const void *, size_t, int, const void *, size_t, int, int, int, float *, size_t);
 
 #ifdef __cplusplus
 }
