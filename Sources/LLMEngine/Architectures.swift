@@ -13,6 +13,12 @@ enum Architectures {
             return try LlamaModel(file: file, config: config, contextWindow: options.contextWindow, pool: pool,
                                   hugePages: options.hugePages)
         },
+        "qwen2": { (file, vocabulary, options, pool) throws(EngineError) in
+            let config = try TransformerConfig(file: file, architecture: "qwen2",
+                                               vocabularySize: vocabulary, ropeLayout: .halves)
+            return try LlamaModel(file: file, config: config, contextWindow: options.contextWindow, pool: pool,
+                                  hugePages: options.hugePages, attentionBiases: true)
+        },
         "gemma3": { (file, vocabulary, options, pool) throws(EngineError) in
             let config = try TransformerConfig(file: file, architecture: "gemma3",
                                                vocabularySize: vocabulary, ropeLayout: .halves)

@@ -2,9 +2,11 @@ import GGUF
 import LLMKernels
 import LLMTokenizers
 
-/// The llama architecture (Llama 2/3, SmolLM2, and with biases Qwen2): pre-norm blocks of
+/// The llama architecture (Llama 2/3, SmolLM2) and Qwen2, which is the same network with
+/// biases on the query, key and value projections and NeoX-style rotation: pre-norm blocks of
 /// grouped-query attention with rotary positions and a SwiGLU feed-forward, RMSNorm, and an
-/// output head that may be tied to the token embeddings.
+/// output head that may be tied to the token embeddings. Llama 3's RoPE frequency scaling comes
+/// as a `rope_freqs` tensor of per-pair divisors, applied when present.
 ///
 /// Shapes (d = embeddingLength, q = heads·headDim, kv = kvHeads·headDim, f = feedForwardLength):
 /// token_embd [vocab × d], per block attn_norm [d], attn_q [q × d], attn_k [kv × d],
@@ -14,6 +16,7 @@ public final class LlamaModel: LanguageModel {
     struct Block {
         let attentionNorm: UnsafePointer<Float>
         let query, key, value, attentionOutput: WeightMatrix
+        let queryBias, keyBias, valueBias: UnsafePointer<Float>?   // Qwen2 only
         let feedForwardNorm: UnsafePointer<Float>
         let gate, up, down: WeightMatrix
     }
@@ -39,8 +42,9 @@ public final class LlamaModel: LanguageModel {
 
     public var weightsUseHugePages: Bool { storage.usesHugePages }
 
+    /// - Parameter attentionBiases: true for Qwen2, whose q/k/v projections carry biases.
     public init(file: GGUFFile, config: TransformerConfig, contextWindow: Int, pool: ThreadPool,
-                hugePages: Bool = true) throws(EngineError) {
+                hugePages: Bool = true, attentionBiases: Bool = false) throws(EngineError) {
         self.config = config
         self.pool = pool
         let window = min(contextWindow, config.trainedContextLength)
@@ -65,6 +69,9 @@ public final class LlamaModel: LanguageModel {
                 key: try weights.matrix(p + "attn_k.weight", rows: config.keyValueWidth, columns: d),
                 value: try weights.matrix(p + "attn_v.weight", rows: config.keyValueWidth, columns: d),
                 attentionOutput: try weights.matrix(p + "attn_output.weight", rows: d, columns: config.queryWidth),
+                queryBias: attentionBiases ? try weights.vector(p + "attn_q.bias", count: config.queryWidth) : nil,
+                keyBias: attentionBiases ? try weights.vector(p + "attn_k.bias", count: config.keyValueWidth) : nil,
+                valueBias: attentionBiases ? try weights.vector(p + "attn_v.bias", count: config.keyValueWidth) : nil,
                 feedForwardNorm: try weights.vector(p + "ffn_norm.weight", count: d),
                 gate: try weights.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, columns: d),
                 up: try weights.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, columns: d),
@@ -72,7 +79,16 @@ public final class LlamaModel: LanguageModel {
         }
         self.blocks = blocks
         cache = KVCache(layers: config.blockCount, capacity: window, rowWidth: config.keyValueWidth)
-        rope = RotaryEmbedding(dimensions: config.ropeDimensions, base: config.ropeBase, layout: config.ropeLayout)
+        var factors: [Float]? = nil
+        if file.tensor(named: "rope_freqs.weight") != nil {
+            let pointer = try weights.vector("rope_freqs.weight", count: config.ropeDimensions / 2)
+            factors = Array(UnsafeBufferPointer(start: pointer, count: config.ropeDimensions / 2))
+            guard factors?.allSatisfy({ $0.isFinite && $0 > 0 }) == true else {
+                throw .badMetadata(key: "rope_freqs.weight", reason: "must hold positive finite factors")
+            }
+        }
+        rope = RotaryEmbedding(dimensions: config.ropeDimensions, base: config.ropeBase, layout: config.ropeLayout,
+                               frequencyFactors: factors)
         attention = GroupedQueryAttention(headCount: config.headCount, keyValueHeadCount: config.keyValueHeadCount,
                                           headDimension: config.headDimension,
                                           scale: 1 / Float(config.headDimension).squareRoot())
@@ -129,6 +145,9 @@ public final class LlamaModel: LanguageModel {
             }
             s.project(s.normed, tokens: n, columns: d,
                       block.query, into: s.query, block.key, into: s.key, block.value, into: s.value, pool: pool)
+            if let bias = block.queryBias { Self.addBias(bias, to: s.query, width: config.queryWidth, tokens: n) }
+            if let bias = block.keyBias { Self.addBias(bias, to: s.key, width: config.keyValueWidth, tokens: n) }
+            if let bias = block.valueBias { Self.addBias(bias, to: s.value, width: config.keyValueWidth, tokens: n) }
             for t in 0..<n {
                 rope.angles(position: firstPosition + t, cosines: s.cosines, sines: s.sines)
                 rope.apply(s.query + t * config.queryWidth, heads: config.headCount,
@@ -159,5 +178,10 @@ public final class LlamaModel: LanguageModel {
         TransformerOps.rmsNorm(s.residual + (n - 1) * d, weight: outputNorm, count: d,
                                epsilon: config.normEpsilon, into: s.normed)
         s.project(s.normed, tokens: 1, columns: d, output, into: s.logits, pool: pool)
+    }
+
+    /// rows[t] += bias for each of `tokens` rows of `width`.
+    private static func addBias(_ bias: UnsafePointer<Float>, to rows: UnsafeMutablePointer<Float>, width: Int, tokens: Int) {
+        for t in 0..<tokens { TransformerOps.add(bias, into: rows + t * width, count: width) }
     }
 }

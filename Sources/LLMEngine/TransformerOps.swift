@@ -167,18 +167,24 @@ struct RotaryEmbedding {
     /// base^(-2/dimensions), in Float as powf gives it.
     private let thetaScale: Float
 
-    init(dimensions: Int, base: Float, layout: RopeLayout) {
+    /// Per-pair divisors of the angle (Llama 3's `rope_freqs`), or nil.
+    private let frequencyFactors: [Float]?
+
+    init(dimensions: Int, base: Float, layout: RopeLayout, frequencyFactors: [Float]? = nil) {
         self.dimensions = dimensions
         self.layout = layout
+        self.frequencyFactors = frequencyFactors
         thetaScale = Foundation.pow(base, -2 / Float(dimensions))
     }
 
-    /// Fills `cosines` and `sines` (dimensions/2 each) for `position`.
+    /// Fills `cosines` and `sines` (dimensions/2 each) for `position`. With frequency factors
+    /// the angle of pair i is divided by factor i, as llama.cpp's rope cache does.
     func angles(position: Int, cosines: UnsafeMutablePointer<Float>, sines: UnsafeMutablePointer<Float>) {
         var theta = Float(position)
         for pair in 0..<dimensions / 2 {
-            cosines[pair] = Foundation.cos(theta)
-            sines[pair] = Foundation.sin(theta)
+            let angle = frequencyFactors.map { theta / $0[pair] } ?? theta
+            cosines[pair] = Foundation.cos(angle)
+            sines[pair] = Foundation.sin(angle)
             theta *= thetaScale
         }
     }

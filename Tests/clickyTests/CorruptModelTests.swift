@@ -99,7 +99,7 @@ final class CorruptModelTests: XCTestCase {
         // "llama" -> "mamba": same length, so every other offset stays valid.
         try expectRejected(patched { data in
             for (i, byte) in "mamba".utf8.enumerated() { data[offset + 8 + i] = byte }
-        }, "unsupported architecture", mentioning: "supported: gemma3, llama")
+        }, "unsupported architecture", mentioning: "supported: gemma3, llama, qwen2")
     }
 
     func testMissingFileAndDirectory() throws {

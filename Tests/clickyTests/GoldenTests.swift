@@ -47,13 +47,27 @@ final class GoldenTests: XCTestCase {
         try check(golden: "gemma3-270m-long.json", model: model, cases: 2)
     }
 
+    /// Llama 3 (llama3 BPE, RoPE frequency factors) and Qwen 2 (qwen2 BPE, q/k/v biases, NeoX
+    /// rotation) on tiny random-weight models with the real tokenizers' vocabularies, made by
+    /// scripts/golden/make_tiny_models.py and installed by the set-up.
+    func testTinyLlama3AndQwen2MatchLlamaCppGreedy() throws {
+        for name in ["tiny-llama3", "tiny-qwen2"] {
+            let model = CLIRunner.modelsDirectory.appendingPathComponent("\(name).gguf")
+            guard FileManager.default.fileExists(atPath: model.path) else {
+                throw XCTSkip("\(name).gguf not installed; run scripts/setup.sh")
+            }
+            let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.goldenURL("\(name).json")))
+            try check(golden: "\(name).json", model: model, cases: golden.cases.count)
+        }
+    }
+
     private func check(golden name: String, model: URL, cases: Int) throws {
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: Self.goldenURL(name)))
         XCTAssertEqual(golden.cases.count, cases)
         for threads in ["1", "2"] {
             for (index, reference) in golden.cases.enumerated() {
                 let result = try CLIRunner.run(["generate", "--raw", reference.prompt, "--temperature", "0",
-                                                "--max-tokens", "32", "--json", "--model", model.path,
+                                                "--max-tokens", String(reference.steps.count), "--json", "--model", model.path,
                                                 "--threads", threads])
                 XCTAssertEqual(result.status, 0, "\(name) case \(index): \(result.stderr)")
                 let output = try JSONDecoder().decode(Output.self, from: Data(result.stdout.utf8))
