@@ -85,4 +85,19 @@ final class CommandLineTests: XCTestCase {
         XCTAssertGreaterThan(object["peak_memory_mb"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(object["load_seconds"] as? Double ?? 0, 0)
     }
+
+    /// Gemma 3 270M: raw generation and a chat (its GGUF has no template; the gemma3
+    /// architecture selects the Gemma format) both work through `--model PATH`.
+    func testGemma3GenerateAndChat() throws {
+        let model = CLIRunner.modelsDirectory.appendingPathComponent("gemma-3-270m-Q4_K_M.gguf")
+        guard FileManager.default.fileExists(atPath: model.path) else { throw XCTSkip("Gemma 3 270M not installed") }
+        let generated = try CLIRunner.run(["generate", "--raw", "The capital of France is", "--temperature", "0",
+                                           "--max-tokens", "6", "--model", model.path])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        XCTAssertFalse(generated.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+        let chat = try CLIRunner.run(["chat", "--model", model.path, "--temperature", "0", "--max-tokens", "12"],
+                                     stdin: "hello there\n")
+        XCTAssertEqual(chat.status, 0, chat.stderr)
+        XCTAssertEqual(chat.stderr.split(separator: "\n").filter { $0.hasPrefix("local · ") }.count, 1, chat.stderr)
+    }
 }
