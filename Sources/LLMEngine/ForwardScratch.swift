@@ -14,8 +14,13 @@ final class ForwardScratch {
     let gate: UnsafeMutablePointer<Float>       // [batch × f]
     let up: UnsafeMutablePointer<Float>         // [batch × f]
     let logits: UnsafeMutablePointer<Float>     // [vocab]
-    let cosines: UnsafeMutablePointer<Float>    // [ropeDimensions / 2]
-    let sines: UnsafeMutablePointer<Float>      // [ropeDimensions / 2]
+    // RoPE angles of the batch's positions, computed once per batch rather than once per layer:
+    // [batch × ropeDimensions / 2] each; the second pair serves a model with two bases (Gemma 3).
+    let cosines: UnsafeMutablePointer<Float>
+    let sines: UnsafeMutablePointer<Float>
+    let secondCosines: UnsafeMutablePointer<Float>
+    let secondSines: UnsafeMutablePointer<Float>
+    let anglesPerToken: Int
     let activations: ActivationBuffer
     private var owned: [UnsafeMutablePointer<Float>] = []
 
@@ -36,10 +41,13 @@ final class ForwardScratch {
         gate = buffer(batch * config.feedForwardLength)
         up = buffer(batch * config.feedForwardLength)
         logits = buffer(config.vocabularySize)
-        cosines = buffer(config.ropeDimensions / 2)
-        sines = buffer(config.ropeDimensions / 2)
+        anglesPerToken = config.ropeDimensions / 2
+        cosines = buffer(batch * anglesPerToken)
+        sines = buffer(batch * anglesPerToken)
+        secondCosines = buffer(batch * anglesPerToken)
+        secondSines = buffer(batch * anglesPerToken)
         activations = ActivationBuffer(maxTokens: batch, maxColumns: widest)
-        owned = [residual, normed, query, key, value, attended, gate, up, logits, cosines, sines]
+        owned = [residual, normed, query, key, value, attended, gate, up, logits, cosines, sines, secondCosines, secondSines]
     }
 
     deinit { owned.forEach { $0.deallocate() } }

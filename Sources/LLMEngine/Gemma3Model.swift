@@ -29,7 +29,7 @@ public final class Gemma3Model: LanguageModel {
     public let contextWindow: Int
     public let slidingWindow: Int
     public var vocabularySize: Int { config.vocabularySize }
-    public private(set) var cachedTokens: [TokenID] = []
+    public var cachedTokens: [TokenID] { cache.tokens }
 
     private let storage: WeightStorage
     private let tokenEmbedding: WeightMatrix
@@ -96,34 +96,13 @@ public final class Gemma3Model: LanguageModel {
         scratch = ForwardScratch(config: config, batch: LlamaModel.batchLimit)
     }
 
-    public func resetCache() {
-        cache.reset()
-        cachedTokens.removeAll(keepingCapacity: true)
-    }
+    public func resetCache() { cache.reset() }
 
-    public func truncateCache(to count: Int) {
-        guard count < cachedTokens.count else { return }
-        if cache.hasWrapped || count <= 0 {
-            resetCache()
-        } else {
-            cache.rewind(to: count)
-            cachedTokens.removeSubrange(count...)
-        }
-    }
+    public func truncateCache(to count: Int) { cache.truncate(to: count) }
 
     public func forward(_ tokens: [TokenID]) throws(EngineError) -> UnsafeBufferPointer<Float> {
-        guard !tokens.isEmpty else { throw .emptyPrompt }
-        for token in tokens where token < 0 || Int(token) >= config.vocabularySize {
-            throw .invalidParameter("token id \(token) is outside the vocabulary (\(config.vocabularySize))")
-        }
-        let batch = min(LlamaModel.batchLimit, contextWindow)
-        var start = 0
-        while start < tokens.count {
-            let end = min(start + batch, tokens.count)
-            tokens.withUnsafeBufferPointer { all in
-                runBatch(UnsafeBufferPointer(rebasing: all[start..<end]), lastBatch: end == tokens.count)
-            }
-            start = end
+        try cache.inBatches(tokens, limit: LlamaModel.batchLimit, vocabularySize: config.vocabularySize) { batch, isLast in
+            runBatch(batch, lastBatch: isLast)
         }
         return UnsafeBufferPointer(start: scratch.logits, count: config.vocabularySize)
     }
@@ -140,8 +119,16 @@ public final class Gemma3Model: LanguageModel {
             Dequantize.row(tokenEmbedding, Int(token), into: row)
             for i in 0..<d { row[i] *= embeddingScale }
         }
+        let half = s.anglesPerToken
+        for t in 0..<n {
+            let offset = t * half
+            localRope.angles(position: firstPosition + t, cosines: s.cosines + offset, sines: s.sines + offset)
+            globalRope.angles(position: firstPosition + t, cosines: s.secondCosines + offset, sines: s.secondSines + offset)
+        }
         for (layer, block) in blocks.enumerated() {
             let rope = block.isLocal ? localRope : globalRope
+            let cosineTable = block.isLocal ? s.cosines : s.secondCosines
+            let sineTable = block.isLocal ? s.sines : s.secondSines
             for t in 0..<n {
                 TransformerOps.rmsNorm(s.residual + t * d, weight: block.attentionNorm, count: d,
                                        epsilon: eps, into: s.normed + t * d)
@@ -157,9 +144,9 @@ public final class Gemma3Model: LanguageModel {
                 for h in 0..<config.keyValueHeadCount {
                     TransformerOps.rmsNorm(k + h * head, weight: block.keyNorm, count: head, epsilon: eps, into: k + h * head)
                 }
-                rope.angles(position: firstPosition + t, cosines: s.cosines, sines: s.sines)
-                rope.apply(q, heads: config.headCount, headDimension: head, cosines: s.cosines, sines: s.sines)
-                rope.apply(k, heads: config.keyValueHeadCount, headDimension: head, cosines: s.cosines, sines: s.sines)
+                let cosines = cosineTable + t * half, sines = sineTable + t * half
+                rope.apply(q, heads: config.headCount, headDimension: head, cosines: cosines, sines: sines)
+                rope.apply(k, heads: config.keyValueHeadCount, headDimension: head, cosines: cosines, sines: sines)
                 for i in 0..<config.queryWidth { q[i] *= queryScale }
                 cache.store(layer: layer, position: firstPosition + t, key: k, value: s.value + t * config.keyValueWidth)
             }
@@ -185,8 +172,7 @@ public final class Gemma3Model: LanguageModel {
             }
             TransformerOps.add(s.normed, into: s.residual, count: n * d)
         }
-        cache.advance(by: n)
-        cachedTokens.append(contentsOf: tokens)
+        cache.commit(tokens)
         guard lastBatch else { return }
         TransformerOps.rmsNorm(s.residual + (n - 1) * d, weight: outputNorm, count: d, epsilon: eps, into: s.normed)
         s.project(s.normed, tokens: 1, columns: d, output, into: s.logits, pool: pool)

@@ -1,3 +1,5 @@
+import LLMTokenizers
+
 /// Keys and values of past positions, per layer, stored as Float16 like llama.cpp's default cache
 /// (half the memory traffic of Float, and the same rounding the goldens were made with).
 ///
@@ -14,6 +16,8 @@ final class KVCache {
 
     /// Number of positions written since the last reset (may exceed `capacity`).
     private(set) var positionCount = 0
+    /// The tokens whose keys and values were written, in order (`positionCount` of them).
+    private(set) var tokens: [TokenID] = []
 
     init(layers: Int, capacity: Int, rowWidth: Int) {
         self.layers = layers
@@ -34,16 +38,48 @@ final class KVCache {
     /// True once old positions have been overwritten; a wrapped cache cannot be rewound.
     var hasWrapped: Bool { positionCount > capacity }
 
-    func reset() { positionCount = 0 }
-
-    /// Forgets every position at or after `count`. Only valid while the ring has not wrapped.
-    func rewind(to count: Int) {
-        precondition(count <= positionCount && !hasWrapped, "KV cache rewind past what it holds")
-        positionCount = count
+    func reset() {
+        positionCount = 0
+        tokens.removeAll(keepingCapacity: true)
     }
 
-    /// Marks `count` more positions as written (after `store` filled their rows).
-    func advance(by count: Int) { positionCount += count }
+    /// Forgets every position at or after `count`. A wrapped ring no longer holds the early
+    /// positions, so it cannot rewind and is cleared instead.
+    func truncate(to count: Int) {
+        guard count < tokens.count else { return }
+        if hasWrapped || count <= 0 {
+            reset()
+        } else {
+            positionCount = count
+            tokens.removeSubrange(count...)
+        }
+    }
+
+    /// Records a batch whose rows `store` has filled.
+    func commit(_ batch: UnsafeBufferPointer<TokenID>) {
+        positionCount += batch.count
+        tokens.append(contentsOf: batch)
+    }
+
+    /// Checks `newTokens` against the vocabulary and hands them to `body` in batches of at most
+    /// `limit`, flagging the last. A batch writes all its keys before attending, so it is never
+    /// longer than the ring, or its own first tokens would be overwritten before they are read.
+    func inBatches(_ newTokens: [TokenID], limit: Int, vocabularySize: Int,
+                   _ body: (UnsafeBufferPointer<TokenID>, _ isLast: Bool) -> Void) throws(EngineError) {
+        guard !newTokens.isEmpty else { throw .emptyPrompt }
+        for token in newTokens where token < 0 || Int(token) >= vocabularySize {
+            throw .invalidParameter("token id \(token) is outside the vocabulary (\(vocabularySize))")
+        }
+        let batch = min(limit, capacity)
+        var start = 0
+        while start < newTokens.count {
+            let end = min(start + batch, newTokens.count)
+            newTokens.withUnsafeBufferPointer { all in
+                body(UnsafeBufferPointer(rebasing: all[start..<end]), end == newTokens.count)
+            }
+            start = end
+        }
+    }
 
     @inline(__always)
     func keyRow(layer: Int, position: Int) -> UnsafeMutablePointer<Float16> {

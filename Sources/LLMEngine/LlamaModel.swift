@@ -24,7 +24,7 @@ public final class LlamaModel: LanguageModel {
     public let config: TransformerConfig
     public let contextWindow: Int
     public var vocabularySize: Int { config.vocabularySize }
-    public private(set) var cachedTokens: [TokenID] = []
+    public var cachedTokens: [TokenID] { cache.tokens }
 
     private let storage: WeightStorage  // keeps every weight pointer below valid
     private let tokenEmbedding: WeightMatrix
@@ -95,36 +95,13 @@ public final class LlamaModel: LanguageModel {
         scratch = ForwardScratch(config: config, batch: Self.batchLimit)
     }
 
-    public func resetCache() {
-        cache.reset()
-        cachedTokens.removeAll(keepingCapacity: true)
-    }
+    public func resetCache() { cache.reset() }
 
-    public func truncateCache(to count: Int) {
-        guard count < cachedTokens.count else { return }
-        if cache.hasWrapped || count <= 0 {
-            resetCache()
-        } else {
-            cache.rewind(to: count)
-            cachedTokens.removeSubrange(count...)
-        }
-    }
+    public func truncateCache(to count: Int) { cache.truncate(to: count) }
 
     public func forward(_ tokens: [TokenID]) throws(EngineError) -> UnsafeBufferPointer<Float> {
-        guard !tokens.isEmpty else { throw .emptyPrompt }
-        for token in tokens where token < 0 || Int(token) >= config.vocabularySize {
-            throw .invalidParameter("token id \(token) is outside the vocabulary (\(config.vocabularySize))")
-        }
-        // A batch writes all its keys before attending, so it may not be longer than the ring,
-        // or its own first tokens would be overwritten before they are read.
-        let batch = min(Self.batchLimit, contextWindow)
-        var start = 0
-        while start < tokens.count {
-            let end = min(start + batch, tokens.count)
-            tokens.withUnsafeBufferPointer { all in
-                runBatch(UnsafeBufferPointer(rebasing: all[start..<end]), lastBatch: end == tokens.count)
-            }
-            start = end
+        try cache.inBatches(tokens, limit: Self.batchLimit, vocabularySize: config.vocabularySize) { batch, isLast in
+            runBatch(batch, lastBatch: isLast)
         }
         return UnsafeBufferPointer(start: scratch.logits, count: config.vocabularySize)
     }
@@ -138,6 +115,10 @@ public final class LlamaModel: LanguageModel {
         for (t, token) in tokens.enumerated() {
             Dequantize.row(tokenEmbedding, Int(token), into: s.residual + t * d)
         }
+        let half = s.anglesPerToken
+        for t in 0..<n {
+            rope.angles(position: firstPosition + t, cosines: s.cosines + t * half, sines: s.sines + t * half)
+        }
         for (layer, block) in blocks.enumerated() {
             for t in 0..<n {
                 TransformerOps.rmsNorm(s.residual + t * d, weight: block.attentionNorm, count: d,
@@ -149,11 +130,11 @@ public final class LlamaModel: LanguageModel {
             if let bias = block.keyBias { Self.addBias(bias, to: s.key, width: config.keyValueWidth, tokens: n) }
             if let bias = block.valueBias { Self.addBias(bias, to: s.value, width: config.keyValueWidth, tokens: n) }
             for t in 0..<n {
-                rope.angles(position: firstPosition + t, cosines: s.cosines, sines: s.sines)
+                let cosines = s.cosines + t * half, sines = s.sines + t * half
                 rope.apply(s.query + t * config.queryWidth, heads: config.headCount,
-                           headDimension: config.headDimension, cosines: s.cosines, sines: s.sines)
+                           headDimension: config.headDimension, cosines: cosines, sines: sines)
                 rope.apply(s.key + t * config.keyValueWidth, heads: config.keyValueHeadCount,
-                           headDimension: config.headDimension, cosines: s.cosines, sines: s.sines)
+                           headDimension: config.headDimension, cosines: cosines, sines: sines)
                 cache.store(layer: layer, position: firstPosition + t,
                             key: s.key + t * config.keyValueWidth, value: s.value + t * config.keyValueWidth)
             }
@@ -172,8 +153,7 @@ public final class LlamaModel: LanguageModel {
             s.project(s.gate, tokens: n, columns: config.feedForwardLength, block.down, into: s.normed, pool: pool)
             TransformerOps.add(s.normed, into: s.residual, count: n * d)
         }
-        cache.advance(by: n)
-        cachedTokens.append(contentsOf: tokens)
+        cache.commit(tokens)
         guard lastBatch else { return }
         TransformerOps.rmsNorm(s.residual + (n - 1) * d, weight: outputNorm, count: d,
                                epsilon: config.normEpsilon, into: s.normed)
