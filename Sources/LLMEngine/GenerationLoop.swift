@@ -60,7 +60,7 @@ public struct GenerationLoop {
                 firstTokenTime = clock.now
                 record.firstTokenSeconds = seconds(firstTokenTime - start)
             }
-            if tokenizer.endOfGenerationTokens.contains(token) {
+            if !options.ignoreEndOfGeneration, tokenizer.endOfGenerationTokens.contains(token) {
                 emit(.token(token, text: ""))
                 stop = .endOfGeneration
                 break

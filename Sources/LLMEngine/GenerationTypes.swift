@@ -83,12 +83,16 @@ public struct GenerationOptions: Sendable {
     public var reusePromptCache: Bool
     /// Emit the top N logits before each sampled token (0 = off).
     public var reportTopLogits: Int
+    /// Keep going past end-of-generation tokens until `maxTokens` (benchmarks: a fixed-length
+    /// decode like llama-bench's tg128, whatever the model would have said).
+    public var ignoreEndOfGeneration: Bool
 
     public init(sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 1024,
-                reusePromptCache: Bool = true, reportTopLogits: Int = 0) {
+                reusePromptCache: Bool = true, reportTopLogits: Int = 0, ignoreEndOfGeneration: Bool = false) {
         self.sampling = sampling
         self.maxTokens = maxTokens
         self.reusePromptCache = reusePromptCache
         self.reportTopLogits = reportTopLogits
+        self.ignoreEndOfGeneration = ignoreEndOfGeneration
     }
 }

@@ -24,6 +24,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("prefill-tokens"), help: "Prompt length for the prefill measurement (0 = skip).")
     var prefillTokens: Int = 512
 
+    @Option(name: .customLong("decode-tokens"), help: "Fixed-length decode measurement after the first question's prompt, end-of-text ignored (0 = skip).")
+    var decodeTokens: Int = 128
+
     @Flag(name: .long, help: "Print results as JSON.")
     var json = false
 
@@ -32,6 +35,7 @@ struct Bench: AsyncParsableCommand {
     func validate() throws {
         guard (1...100).contains(runs) else { throw ValidationError("--runs must be between 1 and 100") }
         guard prefillTokens >= 0 else { throw ValidationError("--prefill-tokens must be 0 or more") }
+        guard decodeTokens >= 0 else { throw ValidationError("--decode-tokens must be 0 or more") }
     }
 
     func run() async throws {
@@ -77,12 +81,27 @@ struct Bench: AsyncParsableCommand {
             prefill = median(speeds)
             if !json { writeOut(String(format: "prefill: %d tokens at %.0f tok/s\n", ids.count, prefill ?? 0)) }
         }
+        // Like llama-bench's tg128: a fixed number of greedy tokens, whatever the model would say.
+        var fixedDecode: Double? = nil
+        if decodeTokens > 0 {
+            var speeds: [Double] = []
+            for _ in 0..<runs {
+                let answer = try await streamAnswer(engine: engine, prompt: chat(questions[0]), options: GenerationOptions(
+                    sampling: .greedy, maxTokens: decodeTokens + 1, reusePromptCache: false,
+                    ignoreEndOfGeneration: true), interrupts: interrupts) { _ in }
+                speeds.append(answer.record?.decodeTokensPerSecond ?? 0)
+            }
+            fixedDecode = median(speeds)
+            if !json { writeOut(String(format: "decode: %d tokens at %.0f tok/s\n", decodeTokens, fixedDecode ?? 0)) }
+        }
         let peak = PeakMemory.megabytes()
         if json {
             let report = BenchReport(model: URL(fileURLWithPath: engine.path).lastPathComponent,
                                      threads: engine.options.threads, runs: runs, loadSeconds: engine.loadSeconds,
                                      questions: results, prefillTokens: prefillTokens,
-                                     prefillTokensPerSecond: prefill, peakMemoryMb: peak)
+                                     prefillTokensPerSecond: prefill, decodeTokens: decodeTokens,
+                                     decodeTokensPerSecond: fixedDecode, peakMemoryMb: peak,
+                                     promptTokenIds: try questions.map { try tokenIDs(engine, chat($0)) })
             writeOut(try JSONOutput.encode(report) + "\n")
         } else {
             writeOut(String(format: "load %.2fs | peak memory %.0f MB\n", engine.loadSeconds, peak))
@@ -91,6 +110,10 @@ struct Bench: AsyncParsableCommand {
 
     private func chat(_ question: String) -> Prompt {
         .chat([ChatMessage(role: .system, content: LocalPrompt.system), ChatMessage(role: .user, content: question)])
+    }
+
+    private func tokenIDs(_ engine: LocalEngine, _ prompt: Prompt) throws -> [Int32] {
+        do { return try engine.tokenize(prompt) } catch { throw CLIError(error) }
     }
 
     /// A prompt of exactly `length` tokens made from ordinary prose.
@@ -136,7 +159,12 @@ struct BenchReport: Encodable {
     let questions: [QuestionResult]
     let prefillTokens: Int
     let prefillTokensPerSecond: Double?
+    let decodeTokens: Int
+    /// Greedy decode of `decodeTokens` tokens after the first question's prompt, end-of-text ignored.
+    let decodeTokensPerSecond: Double?
     let peakMemoryMb: Double
+    /// The exact prompt of each question, so a peer engine can be timed on the same tokens.
+    let promptTokenIds: [[Int32]]
 }
 
 func median(_ values: [Double]) -> Double {

@@ -2,7 +2,7 @@
 // hot (matrix in cache) and cold (streaming from DRAM), plus a whole decode token's worth of
 // mat-vecs (~96 MB of weights) and prefill throughput.
 //
-//   swift run -c release KernelBench [--quick] [--huge] [--rounds N] [--only hot|isa|pool|quant|token|prefill]
+//   swift run -c release KernelBench [--quick] [--huge] [--rounds N] [--only hot|bandwidth|isa|pool|quant|token|prefill]
 //
 // --huge puts the weights in transparent-huge-page memory: on this VM a streaming read gets
 // ~30 GB/s with 2 MiB pages and ~18-20 GB/s with the 4 KiB pages a file mapping has.
@@ -68,6 +68,13 @@ if options.wants("hot") || options.wants("cold") {
             }
             print(line)
         }
+    }
+}
+
+if options.wants("bandwidth") {
+    // Machine-readable lines for bench/compare-llamacpp: "read_bandwidth_gbps THREADS VALUE".
+    for pool in pools {
+        print("read_bandwidth_gbps \(pool.threadCount) \(String(format: "%.1f", readBandwidth(pool: pool, rounds: options.rounds)))")
     }
 }
 
