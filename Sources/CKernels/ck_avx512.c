@@ -290,9 +290,26 @@ TGT_INLINE __m512i q8_pair_rows(const uint8_t *ra, const uint8_t *rb, size_t ob,
     return _mm512_xor_si512(_mm512_inserti64x4(_mm512_castsi256_si512(a), b, 1), _mm512_set1_epi8((char)0x80));
 }
 
-TGT_INLINE void tile_q8(const int R, const int T, const uint8_t *const *r, const ck_act_rows *x,
+/* Q5_0: the 32 quants of one block as u8 0..31 (the value is q - 16): low nibbles are
+ * elements 0..15, high nibbles 16..31, and bit j of qh is the fifth bit of element j. */
+TGT_INLINE __m256i q5_0_row(const uint8_t *blk) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)(blk + CK_Q5_0_LOW));
+    const __m256i low = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+    return _mm256_or_si256(low, _mm256_maskz_set1_epi8((__mmask32)ck_load_u32(blk + CK_Q5_0_HIGH), 0x10));
+}
+
+TGT_INLINE __m512i q5_pair_rows(const uint8_t *ra, const uint8_t *rb, size_t ob, __m128 *dw) {
+    *dw = _mm_cvtph_ps(_mm_insert_epi16(_mm_cvtsi32_si128(ck_load_u16(ra + ob)), ck_load_u16(rb + ob), 1));
+    return _mm512_inserti64x4(_mm512_castsi256_si512(q5_0_row(ra + ob)), q5_0_row(rb + ob), 1);
+}
+
+/* Q8_0 and Q5_0 (kind): both sum like ggml_vec_dot_q8_0_q8_0, one FMA per block into eight
+ * lanes of four elements. The unsigned weight bytes (q8 + 128, or the 5-bit q) are corrected
+ * exactly by starting the integer dot at 128 (or 16) x the negated group sums. */
+TGT_INLINE void tile_q8(const int kind, const int R, const int T, const uint8_t *const *r, const ck_act_rows *x,
                           size_t t0, int nb, float *const *y, size_t ys) {
-    const int bb = CK_Q8_0_BYTES;
+    const int bb = kind == CK_KIND_Q5_0 ? CK_Q5_0_BLOCK : CK_Q8_0_BYTES;
+    const int shift = kind == CK_KIND_Q5_0 ? 4 : 7;
     const __m512i spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
     __m512 acc[2][4];
     for (int k = 0; k < R; k++)
@@ -305,13 +322,15 @@ TGT_INLINE void tile_q8(const int R, const int T, const uint8_t *const *r, const
         if (R == 2) _mm_prefetch(ahead + 2 * R * ob + 128, _MM_HINT_T0);
         __m512i w[2];
         __m128 dw[2];
-        for (int k = 0; k < R; k++) w[k] = q8_pair_rows(r[2 * k], r[2 * k + 1], ob, &dw[k]);
+        for (int k = 0; k < R; k++)
+            w[k] = kind == CK_KIND_Q5_0 ? q5_pair_rows(r[2 * k], r[2 * k + 1], ob, &dw[k])
+                                        : q8_pair_rows(r[2 * k], r[2 * k + 1], ob, &dw[k]);
         const size_t p = (size_t)(b >> 1), h = (size_t)(b & 1);
         for (int t = 0; t < T; t++) {
             const size_t tp = (t0 + t) * x->stride + p;
             const __m512i xv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + h * 32)));
             const __m512i init = _mm512_slli_epi32(
-                _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16 + h * 8))), 7);
+                _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16 + h * 8))), shift);
             const __m128 dx = _mm_set1_ps(x->sc[tp * 8 + h]);
             for (int k = 0; k < R; k++) {
                 const __m512 dd = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(dw[k], dx)));
@@ -339,7 +358,7 @@ TGT_INLINE void run_ll(const int kind, const void *w, size_t wrb, int rows, cons
                                      wbase + (size_t)(r + 2) * wrb, wbase + (size_t)(r + 3) * wrb };
             float *yy[4] = { y + r, y + r + 1, y + r + 2, y + r + 3 };
             if (kind == CK_KIND_Q4_1) tile_q41(2, 1, rr, x, 0, nb, yy, ys);
-            else tile_q8(2, 1, rr, x, 0, nb, yy, ys);
+            else tile_q8(kind, 2, 1, rr, x, 0, nb, yy, ys);
         }
     }
     for (; r < rows; r += 2) {
@@ -348,7 +367,7 @@ TGT_INLINE void run_ll(const int kind, const void *w, size_t wrb, int rows, cons
         float *yy[2] = { y + r, pair ? y + r + 1 : 0 };
         int t = 0;
 #define LL_TILE(T_) do { if (kind == CK_KIND_Q4_1) tile_q41(1, T_, rr, x, (size_t)t, nb, yy, ys); \
-                         else tile_q8(1, T_, rr, x, (size_t)t, nb, yy, ys); } while (0)
+                         else tile_q8(kind, 1, T_, rr, x, (size_t)t, nb, yy, ys); } while (0)
         for (; t + 4 <= tokens; t += 4) LL_TILE(4);
         switch (tokens - t) {
         case 3: LL_TILE(3); break;
@@ -395,6 +414,10 @@ TGT void ck_matmul_q8_0_avx512(const void *w, size_t wrb, int rows, const ck_act
                                int tokens, int nb, float *y, size_t ys) {
     run_ll(CK_KIND_Q8_0, w, wrb, rows, x, tokens, nb, y, ys);
 }
+TGT void ck_matmul_q5_0_avx512(const void *w, size_t wrb, int rows, const ck_act_rows *x,
+                               int tokens, int nb, float *y, size_t ys) {
+    run_ll(CK_KIND_Q5_0, w, wrb, rows, x, tokens, nb, y, ys);
+}
 
 #else /* not x86-64: the AVX-512 entry points fall back to portable C (ck_isa never selects them). */
 
@@ -409,5 +432,9 @@ void ck_matmul_q4_1_avx512(const void *w, size_t wrb, int rows, const ck_act_row
 void ck_matmul_q8_0_avx512(const void *w, size_t wrb, int rows, const ck_act_rows *x,
                            int tokens, int nb, float *y, size_t ys) {
     ck_matmul_q8_0_scalar(w, wrb, rows, x, tokens, nb, y, ys);
+}
+void ck_matmul_q5_0_avx512(const void *w, size_t wrb, int rows, const ck_act_rows *x,
+                           int tokens, int nb, float *y, size_t ys) {
+    ck_matmul_q5_0_scalar(w, wrb, rows, x, tokens, nb, y, ys);
 }
 #endif

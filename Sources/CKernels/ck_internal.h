@@ -10,10 +10,11 @@ enum {
     CK_Q4_0_BYTES = 18, CK_Q4_0_QS = 2,
     CK_Q4_1_BYTES = 20, CK_Q4_1_QS = 4,
     CK_Q8_0_BYTES = 34, CK_Q8_0_QS = 2,
+    CK_Q5_0_BLOCK = 22, CK_Q5_0_HIGH = 2, CK_Q5_0_LOW = 6,
 };
 
 /* Weight kinds; kernels take the kind as a compile-time constant so one tile body serves all. */
-enum { CK_KIND_Q4_0 = 0, CK_KIND_Q4_1 = 1, CK_KIND_Q8_0 = 2 };
+enum { CK_KIND_Q4_0 = 0, CK_KIND_Q4_1 = 1, CK_KIND_Q8_0 = 2, CK_KIND_Q5_0 = 3 };
 
 #define CK_INLINE static inline __attribute__((always_inline))
 

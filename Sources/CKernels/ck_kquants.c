@@ -650,10 +650,6 @@ void ck_matmul_q5_1_avx512(const void *w, size_t wrb, int rows, const ck_act_row
                            int nblocks, float *y, size_t ys) {
     ck_matmul_q5_1_avx2(w, wrb, rows, x, tokens, nblocks, y, ys);
 }
-void ck_matmul_q5_0_avx512(const void *w, size_t wrb, int rows, const ck_act_rows *x, int tokens,
-                           int nblocks, float *y, size_t ys) {
-    ck_matmul_q5_0_avx2(w, wrb, rows, x, tokens, nblocks, y, ys);
-}
 void ck_matmul_q4_K_avx512(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
                            int grouped, int nsuper, float *y, size_t ys) {
     ck_matmul_q4_K_avx2(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
@@ -699,10 +695,6 @@ void ck_matmul_q5_1_avx512(const void *w, size_t wrb, int rows, const ck_act_row
 }
 void ck_matmul_q5_0_avx2(const void *w, size_t wrb, int rows, const ck_act_rows *x, int tokens,
                          int nblocks, float *y, size_t ys) {
-    ck_matmul_q5_0_scalar(w, wrb, rows, x, tokens, nblocks, y, ys);
-}
-void ck_matmul_q5_0_avx512(const void *w, size_t wrb, int rows, const ck_act_rows *x, int tokens,
-                           int nblocks, float *y, size_t ys) {
     ck_matmul_q5_0_scalar(w, wrb, rows, x, tokens, nblocks, y, ys);
 }
 void ck_matmul_q4_K_avx2(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,

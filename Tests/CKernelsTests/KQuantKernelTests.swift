@@ -48,7 +48,8 @@ final class KQuantKernelTests: XCTestCase {
         var rng = TestRandom(seed: seed)
         for blocks in oddBlockCounts {
             let columns = blocks * 32
-            let rows = blocks < 100 ? 7 : 3, tokens = blocks < 100 ? 4 : 2
+            // 5 tokens: a 4-token tile and a 1-token tail; 1 token over 9 rows: the 4-row decode path and an odd row.
+            let rows = blocks < 100 ? 7 : 9, tokens = blocks < 100 ? 5 : 1
             let weights = randomWeights(type, rows: rows, columns: columns, rng: &rng)
             let x = rng.floats(tokens * columns)
             let buffer = ActivationBuffer(maxTokens: tokens, maxColumns: columns)
