@@ -1,3 +1,4 @@
+import Foundation
 import LLMTokenizers
 
 /// Keys and values of past positions, per layer, stored as Float16 like llama.cpp's default cache
@@ -24,15 +25,22 @@ final class KVCache {
         self.capacity = capacity
         self.rowWidth = rowWidth
         let count = layers * capacity * rowWidth
-        keys = .allocate(capacity: count)
-        values = .allocate(capacity: count)
-        keys.initialize(repeating: 0, count: count)
-        values.initialize(repeating: 0, count: count)
+        // calloc: a large block comes straight from the kernel as untouched zero pages, so a
+        // 4096-slot cache costs resident memory only for the positions a conversation uses.
+        keys = Self.zeroed(count)
+        values = Self.zeroed(count)
+    }
+
+    private static func zeroed(_ count: Int) -> UnsafeMutablePointer<Float16> {
+        guard let raw = calloc(max(count, 1), MemoryLayout<Float16>.stride) else {
+            fatalError("out of memory for a \(count)-value KV cache")
+        }
+        return raw.bindMemory(to: Float16.self, capacity: count)
     }
 
     deinit {
-        keys.deallocate()
-        values.deallocate()
+        free(keys)
+        free(values)
     }
 
     /// True once old positions have been overwritten; a wrapped cache cannot be rewound.

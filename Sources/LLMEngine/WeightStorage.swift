@@ -33,10 +33,20 @@ final class WeightStorage {
             copyLength = 0
             return
         }
-        region.pointer.copyMemory(from: start, byteCount: length)
+        // In 8 MiB steps, each step's file pages dropped right after: the model is resident
+        // once, never twice (peak memory would otherwise be two copies of the weights).
+        // Steps end on 8 MiB address boundaries, so every released range is whole pages.
+        let step = 8 << 20
+        var done = 0
+        while done < length {
+            let boundary = (Int(bitPattern: start) + done + step) / step * step - Int(bitPattern: start)
+            let count = min(boundary, length) - done
+            (region.pointer + done).copyMemory(from: start + done, byteCount: count)
+            Self.releaseFilePages(start: start + done, length: count)
+            done += count
+        }
         copy = region.pointer
         copyLength = region.length
-        Self.releaseFilePages(start: start, length: length)
     }
 
     /// Drops the file mapping's copies of the tensor pages from this process's resident set, so

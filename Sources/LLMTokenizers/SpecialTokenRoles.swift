@@ -11,14 +11,15 @@ struct SpecialTokenRoles: Sendable {
     init(_ metadata: TokenizerMetadata, kinds: inout [TokenKind]) throws(TokenizerError) {
         bos = try metadata.checkedID(.bos)
         eos = try metadata.checkedID(.eos)
-        // Only spellings that could be markup are worth comparing: every candidate starts with
-        // one of these bytes ("▁" is E2 96 81).
-        let candidates: [(id: TokenID, spelling: String)] = metadata.tokens.indices.compactMap { index in
+        // Only spellings that could be markup are worth comparing: every candidate is short and
+        // starts with one of these bytes ("▁" is E2 96 81). Compared as bytes, never as String:
+        // hashing 100k+ Strings (Unicode-normalised) cost a Gemma load ~0.25 s.
+        let starts: [UInt8] = [UInt8(ascii: "<"), UInt8(ascii: "["), UInt8(ascii: "_"), 0xE2]
+        let candidates: [(id: TokenID, spelling: [UInt8])] = metadata.tokens.indices.compactMap { index in
             let spelling = metadata.tokens[index]
-            guard let first = spelling.first, [UInt8(ascii: "<"), UInt8(ascii: "["), UInt8(ascii: "_"), 0xE2].contains(first) else {
-                return nil
-            }
-            return (TokenID(index), String(decoding: spelling, as: UTF8.self))
+            guard spelling.count <= SpecialTokenNames.longestSpelling, let first = spelling.first,
+                  starts.contains(first) else { return nil }
+            return (TokenID(index), spelling)
         }
 
         var detected: [SpecialTokenRole: TokenID] = [:]
@@ -36,30 +37,31 @@ struct SpecialTokenRoles: Sendable {
         eom = detected[.eom]
 
         var endOfGeneration = Set([.fillInMiddlePad, .fillInMiddleRepository, .fillInMiddleSeparator].compactMap { detected[$0] })
-        var idsBySpelling: [String: TokenID] = [:]
+        var idsBySpelling: [[UInt8]: TokenID] = [:]
         for candidate in candidates {
             idsBySpelling[candidate.spelling] = idsBySpelling[candidate.spelling] ?? candidate.id
-            if SpecialTokenNames.endOfGeneration.contains(candidate.spelling) {
+            if SpecialTokenNames.endOfGenerationBytes.contains(candidate.spelling) {
                 endOfGeneration.insert(candidate.id)
                 kinds[Int(candidate.id)] = .control
             }
         }
+        let id = { (spelling: String) in idsBySpelling[Array(spelling.utf8)] }
         // gpt-oss channel markup is content the user should see.
         for spelling in ["<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"] {
-            if let id = idsBySpelling[spelling] { kinds[Int(id)] = .userDefined }
+            if let id = id(spelling) { kinds[Int(id)] = .userDefined }
         }
         endOfGeneration.formUnion([eos, eot, eom].compactMap { $0 })
 
         // Harmony-style vocabularies end a message with <|end|> but a turn with <|return|> or
         // <|call|>; there <|end|> must not stop generation. Gemma 4 likewise for </s>.
-        let endOfGenerationSpellings = Set(endOfGeneration.map { String(decoding: metadata.tokens[Int($0)], as: UTF8.self) })
-        let has = { (spelling: String) in endOfGenerationSpellings.contains(spelling) }
+        let endOfGenerationSpellings = Set(endOfGeneration.map { metadata.tokens[Int($0)] })
+        let has = { (spelling: String) in endOfGenerationSpellings.contains(Array(spelling.utf8)) }
         let hasCall = has("<|call|>") || has("<|calls|>")
-        if let end = idsBySpelling["<|end|>"], has("<|end|>"), hasCall, has("<|return|>") || has("<|flush|>") {
+        if let end = id("<|end|>"), has("<|end|>"), hasCall, has("<|return|>") || has("<|flush|>") {
             endOfGeneration.remove(end)
             kinds[Int(end)] = .userDefined
         }
-        if let slashS = idsBySpelling["</s>"], has("</s>"), has("<|tool_response>") {
+        if let slashS = id("</s>"), has("</s>"), has("<|tool_response>") {
             endOfGeneration.remove(slashS)
             kinds[Int(slashS)] = .normal
         }
@@ -103,12 +105,20 @@ enum SpecialTokenNames {
         "<｜end▁of▁sentence｜>", "[e~[",
     ]
 
-    /// The roles auto-detected by spelling, with their candidates. Every detected token is
-    /// forced to `control`. FIM pad/repository/separator also end generation.
-    static let detectedRoles: [(role: SpecialTokenRole, spellings: Set<String>)] = [
+    /// The roles auto-detected by spelling, with their candidates (as UTF-8 bytes). Every
+    /// detected token is forced to `control`. FIM pad/repository/separator also end generation.
+    static let detectedRoles: [(role: SpecialTokenRole, spellings: Set<[UInt8]>)] = ([
         (.eot, endOfTurn), (.eom, endOfMessage),
         (.fillInMiddlePrefix, fillInMiddlePrefix), (.fillInMiddleSuffix, fillInMiddleSuffix),
         (.fillInMiddleMiddle, fillInMiddleMiddle), (.fillInMiddlePad, fillInMiddlePad),
         (.fillInMiddleRepository, fillInMiddleRepository), (.fillInMiddleSeparator, fillInMiddleSeparator),
-    ]
+    ] as [(SpecialTokenRole, Set<String>)]).map { role, spellings in (role, Set(spellings.map { Array($0.utf8) })) }
+
+    /// `endOfGeneration` as UTF-8 bytes.
+    static let endOfGenerationBytes = Set(endOfGeneration.map { Array($0.utf8) })
+
+    /// No spelling above is longer than this many bytes, so longer tokens need no comparing.
+    static let longestSpelling = ([endOfGeneration] + [endOfTurn, endOfMessage, fillInMiddlePrefix, fillInMiddleSuffix,
+                                   fillInMiddleMiddle, fillInMiddlePad, fillInMiddleRepository, fillInMiddleSeparator])
+        .flatMap { $0 }.map(\.utf8.count).max() ?? 0
 }
