@@ -57,7 +57,7 @@ public final class Gemma3Model: LanguageModel {
         self.contextWindow = window
         let reader = MetadataReader(file: file, prefix: config.architecture)
         slidingWindow = try reader.positive("attention.sliding_window", default: window)
-        let storage = WeightStorage(file: file, preferHugePages: hugePages)
+        let storage = WeightStorage(file: file, preferHugePages: hugePages, pool: pool)
         self.storage = storage
         let weights = WeightLoader(file: file, storage: storage)
         let d = config.embeddingLength

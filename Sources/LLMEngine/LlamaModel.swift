@@ -49,7 +49,7 @@ public final class LlamaModel: LanguageModel {
         self.pool = pool
         let window = min(contextWindow, config.trainedContextLength)
         self.contextWindow = window
-        let storage = WeightStorage(file: file, preferHugePages: hugePages)
+        let storage = WeightStorage(file: file, preferHugePages: hugePages, pool: pool)
         self.storage = storage
         let weights = WeightLoader(file: file, storage: storage)
         let d = config.embeddingLength

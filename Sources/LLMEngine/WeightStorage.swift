@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import GGUF
+import LLMKernels
 
 /// Where the weights live while the model runs.
 ///
@@ -22,7 +23,7 @@ final class WeightStorage {
     /// True when the weights were moved to huge-page memory.
     var usesHugePages: Bool { copy != nil }
 
-    init(file: GGUFFile, preferHugePages: Bool) {
+    init(file: GGUFFile, preferHugePages: Bool, pool: ThreadPool) {
         self.file = file
         let first = file.tensors.min { $0.offset < $1.offset }
         let start = first.map { file.data(of: $0) - $0.offset }
@@ -34,17 +35,12 @@ final class WeightStorage {
             return
         }
         // In 8 MiB steps, each step's file pages dropped right after: the model is resident
-        // once, never twice (peak memory would otherwise be two copies of the weights).
-        // Steps end on 8 MiB address boundaries, so every released range is whole pages.
-        let step = 8 << 20
-        var done = 0
-        while done < length {
-            let boundary = (Int(bitPattern: start) + done + step) / step * step - Int(bitPattern: start)
-            let count = min(boundary, length) - done
-            (region.pointer + done).copyMemory(from: start + done, byteCount: count)
-            Self.releaseFilePages(start: start + done, length: count)
-            done += count
-        }
+        // once, never twice (peak memory would otherwise be two copies of the weights). Steps
+        // end on 8 MiB address boundaries, so every released range is whole pages, and they
+        // run on every pool thread: most of the time goes to the kernel zeroing fresh huge
+        // pages on first touch, which parallelises.
+        let steps = CopySteps(from: start, to: region.pointer, length: length)
+        pool.parallelFor(steps.count, steps)
         copy = region.pointer
         copyLength = region.length
     }
@@ -52,7 +48,7 @@ final class WeightStorage {
     /// Drops the file mapping's copies of the tensor pages from this process's resident set, so
     /// the weights are not counted twice. The mapping stays valid: a later read faults the page
     /// back in from the file.
-    private static func releaseFilePages(start: UnsafeRawPointer, length: Int) {
+    static func releaseFilePages(start: UnsafeRawPointer, length: Int) {
         #if os(Linux)
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let first = (Int(bitPattern: start) + page - 1) / page * page
@@ -90,5 +86,34 @@ final class WeightStorage {
         #else
         return nil
         #endif
+    }
+}
+
+/// The weight copy cut into steps for the pool: step i copies one 8 MiB-aligned span and then
+/// releases the file pages it read.
+private struct CopySteps: ParallelWork {
+    static let step = 8 << 20
+    let source: UnsafeRawPointer
+    let destination: UnsafeMutableRawPointer
+    let length: Int
+    /// Offset of the first 8 MiB boundary after `source` (step 0 is the part before it).
+    let firstBoundary: Int
+    let count: Int
+
+    init(from source: UnsafeRawPointer, to destination: UnsafeMutableRawPointer, length: Int) {
+        self.source = source
+        self.destination = destination
+        self.length = length
+        let address = Int(bitPattern: source)
+        firstBoundary = min(length, (address + Self.step) / Self.step * Self.step - address)
+        count = 1 + (length - firstBoundary + Self.step - 1) / Self.step
+    }
+
+    func run(_ index: Int) {
+        let begin = index == 0 ? 0 : firstBoundary + (index - 1) * Self.step
+        let end = index == 0 ? firstBoundary : min(length, begin + Self.step)
+        guard end > begin else { return }
+        (destination + begin).copyMemory(from: source + begin, byteCount: end - begin)
+        WeightStorage.releaseFilePages(start: source + begin, length: end - begin)
     }
 }
