@@ -322,18 +322,25 @@ TGT_INLINE void tile_q8(const int kind, const int R, const int T, const uint8_t 
         if (R == 2) _mm_prefetch(ahead + 2 * R * ob + 128, _MM_HINT_T0);
         __m512i w[2];
         __m128 dw[2];
-        for (int k = 0; k < R; k++)
+        __m512 dws[2];
+        for (int k = 0; k < R; k++) {
             w[k] = kind == CK_KIND_Q5_0 ? q5_pair_rows(r[2 * k], r[2 * k + 1], ob, &dw[k])
                                         : q8_pair_rows(r[2 * k], r[2 * k + 1], ob, &dw[k]);
+            if (T > 1) dws[k] = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(dw[k]));
+        }
         const size_t p = (size_t)(b >> 1), h = (size_t)(b & 1);
         for (int t = 0; t < T; t++) {
             const size_t tp = (t0 + t) * x->stride + p;
             const __m512i xv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + h * 32)));
             const __m512i init = _mm512_slli_epi32(
                 _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16 + h * 8))), shift);
-            const __m128 dx = _mm_set1_ps(x->sc[tp * 8 + h]);
+            const float dx = x->sc[tp * 8 + h];
             for (int k = 0; k < R; k++) {
-                const __m512 dd = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(dw[k], dx)));
+                /* d_w x d_x per row, spread over that row's eight lanes (the same product
+                 * whether spread before or after the multiply). */
+                const __m512 dd = T == 1
+                    ? _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(_mm_mul_ps(dw[k], _mm_set1_ps(dx))))
+                    : _mm512_mul_ps(dws[k], _mm512_set1_ps(dx));
                 acc[k][t] = _mm512_fmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(init, w[k], xv)), acc[k][t]);
             }
         }
@@ -352,13 +359,20 @@ TGT_INLINE void run_ll(const int kind, const void *w, size_t wrb, int rows, cons
                        int tokens, int nb, float *y, size_t ys) {
     const uint8_t *wbase = (const uint8_t *)w;
     int r = 0;
-    if (tokens == 1) {
+    if (tokens == 1 || kind != CK_KIND_Q4_1) {
         for (; r + 4 <= rows; r += 4) {
             const uint8_t *rr[4] = { wbase + (size_t)r * wrb, wbase + (size_t)(r + 1) * wrb,
                                      wbase + (size_t)(r + 2) * wrb, wbase + (size_t)(r + 3) * wrb };
             float *yy[4] = { y + r, y + r + 1, y + r + 2, y + r + 3 };
-            if (kind == CK_KIND_Q4_1) tile_q41(2, 1, rr, x, 0, nb, yy, ys);
-            else tile_q8(kind, 2, 1, rr, x, 0, nb, yy, ys);
+            if (kind == CK_KIND_Q4_1) { tile_q41(2, 1, rr, x, 0, nb, yy, ys); continue; }
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) tile_q8(kind, 2, 4, rr, x, (size_t)t, nb, yy, ys);
+            switch (tokens - t) {
+            case 3: tile_q8(kind, 2, 3, rr, x, (size_t)t, nb, yy, ys); break;
+            case 2: tile_q8(kind, 2, 2, rr, x, (size_t)t, nb, yy, ys); break;
+            case 1: tile_q8(kind, 2, 1, rr, x, (size_t)t, nb, yy, ys); break;
+            default: break;
+            }
         }
     }
     for (; r < rows; r += 2) {
