@@ -97,6 +97,13 @@ struct WeightLoader {
         }
     }
 
+    /// A matrix only ever multiplied (never looked up by row), rearranged for this CPU's
+    /// fastest kernel when the engine owns a private copy of the weights (``Repack``).
+    func projection(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
+        let w = try matrix(name, rows: rows, columns: columns)
+        return storage.usesHugePages && Repack.wantsQ4_1RowGroups(w) ? Repack.q4_1RowGroups(w) : w
+    }
+
     /// A Float32 vector such as a norm weight.
     func vector(_ name: String, count: Int) throws(EngineError) -> UnsafePointer<Float> {
         let info = try info(name)

@@ -65,7 +65,7 @@ public final class Gemma3Model: LanguageModel {
         tokenEmbedding = try weights.matrix("token_embd.weight", rows: config.vocabularySize, columns: d)
         outputNorm = try weights.vector("output_norm.weight", count: d)
         output = file.tensor(named: "output.weight") != nil
-            ? try weights.matrix("output.weight", rows: config.vocabularySize, columns: d) : tokenEmbedding
+            ? try weights.projection("output.weight", rows: config.vocabularySize, columns: d) : tokenEmbedding
         var blocks: [Block] = []
         for i in 0..<config.blockCount {
             let p = "blk.\(i)."
@@ -74,15 +74,15 @@ public final class Gemma3Model: LanguageModel {
                 queryNorm: try weights.vector(p + "attn_q_norm.weight", count: head),
                 keyNorm: try weights.vector(p + "attn_k_norm.weight", count: head),
                 postAttentionNorm: try weights.vector(p + "post_attention_norm.weight", count: d),
-                query: try weights.matrix(p + "attn_q.weight", rows: config.queryWidth, columns: d),
-                key: try weights.matrix(p + "attn_k.weight", rows: config.keyValueWidth, columns: d),
-                value: try weights.matrix(p + "attn_v.weight", rows: config.keyValueWidth, columns: d),
-                attentionOutput: try weights.matrix(p + "attn_output.weight", rows: d, columns: config.queryWidth),
+                query: try weights.projection(p + "attn_q.weight", rows: config.queryWidth, columns: d),
+                key: try weights.projection(p + "attn_k.weight", rows: config.keyValueWidth, columns: d),
+                value: try weights.projection(p + "attn_v.weight", rows: config.keyValueWidth, columns: d),
+                attentionOutput: try weights.projection(p + "attn_output.weight", rows: d, columns: config.queryWidth),
                 feedForwardNorm: try weights.vector(p + "ffn_norm.weight", count: d),
                 postFeedForwardNorm: try weights.vector(p + "post_ffw_norm.weight", count: d),
-                gate: try weights.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, columns: d),
-                up: try weights.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, columns: d),
-                down: try weights.matrix(p + "ffn_down.weight", rows: d, columns: config.feedForwardLength),
+                gate: try weights.projection(p + "ffn_gate.weight", rows: config.feedForwardLength, columns: d),
+                up: try weights.projection(p + "ffn_up.weight", rows: config.feedForwardLength, columns: d),
+                down: try weights.projection(p + "ffn_down.weight", rows: d, columns: config.feedForwardLength),
                 isLocal: i % Self.layerPattern < Self.layerPattern - 1))
         }
         self.blocks = blocks

@@ -56,7 +56,7 @@ public final class LlamaModel: LanguageModel {
         tokenEmbedding = try weights.matrix("token_embd.weight", rows: config.vocabularySize, columns: d)
         outputNorm = try weights.vector("output_norm.weight", count: d)
         if file.tensor(named: "output.weight") != nil {
-            output = try weights.matrix("output.weight", rows: config.vocabularySize, columns: d)
+            output = try weights.projection("output.weight", rows: config.vocabularySize, columns: d)
         } else {
             output = tokenEmbedding
         }
@@ -65,17 +65,17 @@ public final class LlamaModel: LanguageModel {
             let p = "blk.\(i)."
             blocks.append(Block(
                 attentionNorm: try weights.vector(p + "attn_norm.weight", count: d),
-                query: try weights.matrix(p + "attn_q.weight", rows: config.queryWidth, columns: d),
-                key: try weights.matrix(p + "attn_k.weight", rows: config.keyValueWidth, columns: d),
-                value: try weights.matrix(p + "attn_v.weight", rows: config.keyValueWidth, columns: d),
-                attentionOutput: try weights.matrix(p + "attn_output.weight", rows: d, columns: config.queryWidth),
+                query: try weights.projection(p + "attn_q.weight", rows: config.queryWidth, columns: d),
+                key: try weights.projection(p + "attn_k.weight", rows: config.keyValueWidth, columns: d),
+                value: try weights.projection(p + "attn_v.weight", rows: config.keyValueWidth, columns: d),
+                attentionOutput: try weights.projection(p + "attn_output.weight", rows: d, columns: config.queryWidth),
                 queryBias: attentionBiases ? try weights.vector(p + "attn_q.bias", count: config.queryWidth) : nil,
                 keyBias: attentionBiases ? try weights.vector(p + "attn_k.bias", count: config.keyValueWidth) : nil,
                 valueBias: attentionBiases ? try weights.vector(p + "attn_v.bias", count: config.keyValueWidth) : nil,
                 feedForwardNorm: try weights.vector(p + "ffn_norm.weight", count: d),
-                gate: try weights.matrix(p + "ffn_gate.weight", rows: config.feedForwardLength, columns: d),
-                up: try weights.matrix(p + "ffn_up.weight", rows: config.feedForwardLength, columns: d),
-                down: try weights.matrix(p + "ffn_down.weight", rows: d, columns: config.feedForwardLength)))
+                gate: try weights.projection(p + "ffn_gate.weight", rows: config.feedForwardLength, columns: d),
+                up: try weights.projection(p + "ffn_up.weight", rows: config.feedForwardLength, columns: d),
+                down: try weights.projection(p + "ffn_down.weight", rows: d, columns: config.feedForwardLength)))
         }
         self.blocks = blocks
         cache = KVCache(layers: config.blockCount, capacity: window, rowWidth: config.keyValueWidth)

@@ -58,6 +58,11 @@ public enum MatMul {
 
     private static func multiplyQuantized(_ w: WeightMatrix, _ x: ActivationBuffer, tokens: Int,
                                           into y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
+        if w.layout == .q4_1RowGroups {
+            let plan = WorkPlan(w, tokens: tokens, threads: pool.threadCount)
+            plan.run(RowGroupPiece(plan: plan, w: w, x: x, y: y), pool)
+            return
+        }
         let kernel: ck_matmul_fn
         switch w.type {
         case .q4_0: kernel = ck_matmul_q4_0
@@ -94,6 +99,21 @@ private struct QuantizedPiece: ParallelWork {
         var view = x.activationRows(from: tokens.lowerBound)
         kernel(w.row(rows.lowerBound), w.rowBytes, Int32(rows.count), &view, Int32(tokens.count),
                Int32(w.columns / 32), y + (tokens.lowerBound &* w.rows &+ rows.lowerBound), w.rows)
+    }
+}
+
+/// One piece of a mat-mul with Q4_1 weights in 16-row groups: whole groups × a token range.
+private struct RowGroupPiece: ParallelWork {
+    let plan: WorkPlan
+    let w: WeightMatrix
+    let x: ActivationBuffer
+    let y: UnsafeMutablePointer<Float>
+
+    func run(_ piece: Int) {
+        let (rows, tokens) = plan.ranges(of: piece)
+        var view = x.activationRows(from: tokens.lowerBound)
+        ck_matmul_q4_1x16(w.row(rows.lowerBound), 16 &* w.rowBytes, Int32(rows.count / 16), &view, Int32(tokens.count),
+                          Int32(w.columns / 32), y + (tokens.lowerBound &* w.rows &+ rows.lowerBound), w.rows)
     }
 }
 
@@ -154,7 +174,9 @@ struct WorkPlan {
             // About four pieces per thread, so a thread slowed by a neighbour costs little.
             let wanted = max(1, threads * 4 / tokenPieces)
             let chunk = (rows + wanted - 1) / wanted
-            rowChunk = min(rows, max(16, (chunk + 3) & ~3))
+            // Kernels take rows in fours; repacked Q4_1 in whole 16-row groups.
+            let step = w.layout == .q4_1RowGroups ? 16 : 4
+            rowChunk = min(rows, max(16, (chunk + step - 1) / step * step))
         }
         rowPieces = (rows + rowChunk - 1) / rowChunk
     }

@@ -18,6 +18,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let rowBytes: Int
     /// Row 0.
     public let data: UnsafeRawPointer
+    /// How the rows' blocks are arranged in memory.
+    public let layout: WeightLayout
 
     /// Types `MatMul` and `Dequantize` handle.
     public static let supportedTypes: Set<GGMLType> = [.f32, .f16, .bf16, .q4_0, .q4_1, .q5_0, .q5_1, .q8_0,
@@ -38,13 +40,34 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         self.rowBytes = rowBytes
         self.data = data
+        layout = .ggml
+    }
+
+    /// `w`'s matrix with its blocks rearranged as `layout` (same memory, same size).
+    init(_ w: WeightMatrix, layout: WeightLayout) {
+        type = w.type
+        rows = w.rows
+        columns = w.columns
+        rowBytes = w.rowBytes
+        data = w.data
+        self.layout = layout
     }
 
     /// Bytes of the whole matrix.
     public var byteCount: Int { rows * rowBytes }
 
-    /// Start of row `r`.
+    /// Start of row `r` (with ``WeightLayout/q4_1RowGroups``, of the group holding row `r`
+    /// when `r` is a multiple of 16).
     @inline(__always) public func row(_ r: Int) -> UnsafeRawPointer { data + r &* rowBytes }
+}
+
+/// The arrangement of a weight matrix's blocks.
+public enum WeightLayout: Sendable, Equatable {
+    /// GGML's: row after row, block after block, as in the file.
+    case ggml
+    /// Q4_1 regrouped 16 rows at a time for the AVX-512 kernel (``Repack``); the same bytes
+    /// per group of rows, so sizes and group offsets are unchanged.
+    case q4_1RowGroups
 }
 
 /// Embedding lookups and other places that need a weight row as plain floats.
@@ -52,6 +75,7 @@ public enum Dequantize {
     /// Writes row `row` of `w` (`w.columns` floats) to `output`. Any supported type.
     public static func row(_ w: WeightMatrix, _ row: Int, into output: UnsafeMutablePointer<Float>) {
         precondition(row >= 0 && row < w.rows, "row \(row) out of 0..<\(w.rows)")
+        precondition(w.layout == .ggml, "rows of a repacked matrix are not contiguous")
         let source = w.row(row)
         switch w.type {
         case .f16:

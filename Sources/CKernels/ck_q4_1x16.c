@@ -1,0 +1,150 @@
+/*
+ * Q4_1 weights repacked in groups of 16 rows (LLMKernels' Repack.q4_1RowGroups does the
+ * repacking at load), against Q8_1 activations, in llama.cpp's x86 summation order — the same
+ * bits as ck_matmul_q4_1 on the original rows.
+ *
+ * Why: with the GGML layout, a 4-bit mat-vec on one Zen 4 core is bound by instructions
+ * (nibble gathers, per-row-pair scale spreads, min terms), not by memory: ~20 GB/s even from
+ * cache, below the machine's read bandwidth. Regrouping the same bytes lets one instruction do
+ * what took several: the sixteen fp16 scales (and mins) of a block are one 32-byte load and
+ * one conversion for 16 rows, the min terms of 16 rows are one FMA, the quants of two blocks
+ * of a row pair unpack with an AND and a shift, and the 16 row sums are reduced together.
+ *
+ * Layout of one group (16 rows, `nblocks` even), in block pairs p = 0 ..< nblocks / 2, 640
+ * bytes each (exactly the bytes of 16 rows x 2 blocks):
+ *   [  0,  32) fp16 d of block 2p, rows 0..15      [ 32,  64) fp16 d of block 2p + 1
+ *   [ 64,  96) fp16 m of block 2p, rows 0..15      [ 96, 128) fp16 m of block 2p + 1
+ *   [128 + 64k, 192 + 64k), k = 0..7: row pair (2k, 2k + 1); byte i holds in its low nibble
+ *       the quant at position i of block 2p and in its high nibble that of block 2p + 1, where
+ *       position i < 32 is element i of row 2k and position 32 + j element j of row 2k + 1.
+ * A group is 16 x row_bytes long; groups follow each other.
+ */
+#include <math.h>
+#include "ck_internal.h"
+
+enum { CK_X16_PAIR = 640, CK_X16_QS = 128 };
+
+/* The quant of row r (0..15), element e (0..31) of block 2p + half, from a block-pair chunk. */
+CK_INLINE int x16_quant(const uint8_t *chunk, int r, int e, int half) {
+    const uint8_t byte = chunk[CK_X16_QS + 64 * (r >> 1) + 32 * (r & 1) + e];
+    return half ? byte >> 4 : byte & 0x0F;
+}
+
+void ck_matmul_q4_1x16_scalar(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                              int tokens, int nblocks, float *y, size_t ys) {
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *group = (const uint8_t *)w + (size_t)g * group_bytes;
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < 16; r++) {
+                float lanes[8] = { 0 }, mins = 0.0f;
+                for (int b = 0; b < nblocks; b++) {
+                    const int p = b >> 1, half = b & 1;
+                    const uint8_t *chunk = group + (size_t)p * CK_X16_PAIR;
+                    const size_t tp = (size_t)t * x->stride + (size_t)p;
+                    const int8_t *q8 = x->qn + tp * 64 + 32 * half;
+                    const float dw = ck_half_to_float(ck_load_u16(chunk + 32 * half + 2 * r));
+                    const float mw = ck_half_to_float(ck_load_u16(chunk + 64 + 32 * half + 2 * r));
+                    const float scale = dw * x->sc[tp * 8 + half];
+                    for (int k = 0; k < 8; k++) {
+                        int32_t dot = 0;
+                        for (int j = 0; j < 4; j++) dot += x16_quant(chunk, r, 4 * k + j, half) * q8[4 * k + j];
+                        lanes[k] = fmaf(scale, (float)dot, lanes[k]);
+                    }
+                    mins = fmaf(mw, x->sc[tp * 8 + 2 + half], mins);
+                }
+                const float sum = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) +
+                                  ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+                y[(size_t)t * ys + (size_t)g * 16 + r] = sum + mins;
+            }
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+
+/* Sixteen rows' eight-lane accumulators (row pair k in acc[k]: lanes 0-7 row 2k, 8-15 row
+ * 2k + 1) reduced to one sum per row in hsum_float_8's order, ((l0 + l4) + (l2 + l6)) +
+ * ((l1 + l5) + (l3 + l7)), all rows at once. Additions pair the same operands as the scalar
+ * tree; only which register lane holds which row differs, undone by `transpose` at the end. */
+TGT static inline __attribute__((always_inline)) __m512 x16_row_sums(const __m512 *acc, __m512 mins) {
+    __m512 s[4], u[2];
+    for (int j = 0; j < 4; j++) {   /* m_i = l_i + l_(i+4): 128-bit halves of each row */
+        const __m512 a = acc[2 * j], b = acc[2 * j + 1];
+        s[j] = _mm512_add_ps(_mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+    }
+    for (int i = 0; i < 2; i++)     /* m0 + m2 and m1 + m3 */
+        u[i] = _mm512_add_ps(_mm512_shuffle_ps(s[2 * i], s[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(s[2 * i], s[2 * i + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    /* (m0 + m2) + (m1 + m3); lane 4c + j now holds row 4j + c. */
+    const __m512 sums = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                      _mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    const __m512i transpose = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
+    return _mm512_permutexvar_ps(transpose, _mm512_add_ps(sums, _mm512_permutexvar_ps(transpose, mins)));
+}
+
+TGT void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                                  int tokens, int nblocks, float *y, size_t ys) {
+    const int pairs = nblocks / 2;
+    const __m512i low = _mm512_set1_epi8(0x0F);
+    /* spread[k]: row 2k's value in lanes 0-7, row 2k + 1's in lanes 8-15 */
+    __m512i spread[8];
+    for (int k = 0; k < 8; k++)
+        spread[k] = _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
+                                     2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k);
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *group = (const uint8_t *)w + (size_t)g * group_bytes;
+        /* Tokens inner: a group (16 rows, <= 16 KiB for 1536 columns) stays in L1 for all of them. */
+        for (int t = 0; t < tokens; t++) {
+            __m512 acc[8], mins = _mm512_setzero_ps();
+            for (int k = 0; k < 8; k++) acc[k] = _mm512_setzero_ps();
+            for (int p = 0; p < pairs; p++) {
+                const uint8_t *chunk = group + (size_t)p * CK_X16_PAIR;
+                if (t == 0) _mm_prefetch((const char *)chunk + CK_PREFETCH, _MM_HINT_T0);
+                const size_t tp = (size_t)t * x->stride + (size_t)p;
+                const float *sc = x->sc + tp * 8;   /* dA dB sA sB */
+                const __m512 dda = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)chunk)),
+                                                 _mm512_set1_ps(sc[0]));
+                const __m512 ddb = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 32))),
+                                                 _mm512_set1_ps(sc[1]));
+                /* min terms of all 16 rows, block 2p then 2p + 1, as each row's fma chain */
+                mins = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 64))),
+                                       _mm512_set1_ps(sc[2]), mins);
+                mins = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 96))),
+                                       _mm512_set1_ps(sc[3]), mins);
+                const __m512i xa = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64)));
+                const __m512i xb = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + 32)));
+                for (int k = 0; k < 8; k++) {
+                    const __m512i v = _mm512_loadu_si512((const void *)(chunk + CK_X16_QS + 64 * k));
+                    const __m512i pa = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(v, low), xa);
+                    const __m512i pb = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+                                                           _mm512_and_si512(_mm512_srli_epi16(v, 4), low), xb);
+                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], dda), _mm512_cvtepi32_ps(pa), acc[k]);
+                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], ddb), _mm512_cvtepi32_ps(pb), acc[k]);
+                }
+            }
+            _mm512_storeu_ps(y + (size_t)t * ys + (size_t)g * 16, x16_row_sums(acc, mins));
+        }
+    }
+}
+
+void ck_matmul_q4_1x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                       int tokens, int nblocks, float *y, size_t ys) {
+    if (ck_isa() >= CK_ISA_AVX512) ck_matmul_q4_1x16_avx512(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+    else ck_matmul_q4_1x16_scalar(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+}
+
+#else /* not x86-64: portable C only (ck_isa never reports AVX-512 there). */
+
+void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                              int tokens, int nblocks, float *y, size_t ys) {
+    ck_matmul_q4_1x16_scalar(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+}
+void ck_matmul_q4_1x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                       int tokens, int nblocks, float *y, size_t ys) {
+    ck_matmul_q4_1x16_scalar(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+}
+#endif
