@@ -48,6 +48,9 @@ public struct GenerationLoop {
         record.prefillTokensPerSecond = Double(promptTokens.count - reused) / max(seconds(prefillEnd - start), 1e-9)
         var firstTokenTime = prefillEnd
         var stop = StopReason.maxTokens
+        // One array reused for every decode step (uniquely owned again once forward returns),
+        // so the token loop allocates nothing.
+        var step: [TokenID] = [0]
 
         while record.generatedTokens < options.maxTokens {
             if options.reportTopLogits > 0 {
@@ -68,7 +71,8 @@ public struct GenerationLoop {
             emit(.token(token, text: detokenizer.append(token)))
             if record.generatedTokens == options.maxTokens { break }
             if isCancelled() { stop = .cancelled; break }
-            logits = try model.forward([token])
+            step[0] = token
+            logits = try model.forward(step)
         }
         let tail = detokenizer.finish()
         if !tail.isEmpty { emit(.trailingText(tail)) }

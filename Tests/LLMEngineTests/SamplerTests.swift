@@ -57,6 +57,22 @@ final class SamplerTests: XCTestCase {
         XCTAssertLessThan(counts[3] ?? 0, 60)
     }
 
+    /// Temperature alone takes the direct softmax path (16 logits at a time, then a scalar tail):
+    /// draw frequencies follow e^(logit / T) there too.
+    func testTemperatureDrawsFollowTheSoftmaxOnALongVocabulary() {
+        var long = [Float](repeating: -4, count: 101)
+        long[37] = 2
+        long[80] = 2 + log(3)   // three times as likely as 37
+        long[100] = 2           // in the scalar tail
+        let sampler = Sampler(parameters: SamplingParameters(temperature: 1, seed: 13))
+        let picks = long.withUnsafeBufferPointer { buffer in (0..<6000).map { _ in sampler.sample(buffer) } }
+        let counts = Dictionary(grouping: picks, by: { $0 }).mapValues(\.count)
+        XCTAssertEqual(Double(counts[80] ?? 0) / Double(counts[37] ?? 1), 3, accuracy: 0.45)
+        XCTAssertEqual(Double(counts[100] ?? 0) / Double(counts[37] ?? 1), 1, accuracy: 0.2)
+        XCTAssertGreaterThan(counts[37] ?? 0, 900)
+        XCTAssertLessThan(6000 - (counts[37] ?? 0) - (counts[80] ?? 0) - (counts[100] ?? 0), 500)
+    }
+
     func testInvalidParametersAreRejected() {
         XCTAssertThrowsError(try SamplingParameters(temperature: -1).validated())
         XCTAssertThrowsError(try SamplingParameters(topP: 0).validated())
