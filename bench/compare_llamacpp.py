@@ -30,10 +30,15 @@ args = parser.parse_args()
 
 
 def cpu_name():
+    """Model name, family/model numbers (AMD family 25 is Zen 3/4, 26 Zen 5) and vector ISA."""
+    fields = {}
     for line in open("/proc/cpuinfo"):
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    flags = fields.get("flags", "").split()
+    isa = "AVX-512 VNNI" if "avx512_vnni" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    name = fields.get("model name", platform.processor())
+    return f"{name} (family {fields.get('cpu family', '?')} model {fields.get('model', '?')}, {isa})"
 
 
 def bytes_per_token(path):
