@@ -58,7 +58,7 @@ public enum MatMul {
 
     private static func multiplyQuantized(_ w: WeightMatrix, _ x: ActivationBuffer, tokens: Int,
                                           into y: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        if w.layout == .q4_1RowGroups {
+        if w.layout != .ggml {
             let plan = WorkPlan(w, tokens: tokens, threads: pool.threadCount)
             plan.run(RowGroupPiece(plan: plan, w: w, x: x, y: y), pool)
             return
@@ -102,7 +102,7 @@ private struct QuantizedPiece: ParallelWork {
     }
 }
 
-/// One piece of a mat-mul with Q4_1 weights in 16-row groups: whole groups × a token range.
+/// One piece of a mat-mul with Q4_1 or Q5_0 weights in 16-row groups: whole groups × a token range.
 private struct RowGroupPiece: ParallelWork {
     let plan: WorkPlan
     let w: WeightMatrix
@@ -112,7 +112,8 @@ private struct RowGroupPiece: ParallelWork {
     func run(_ piece: Int) {
         let (rows, tokens) = plan.ranges(of: piece)
         var view = x.activationRows(from: tokens.lowerBound)
-        ck_matmul_q4_1x16(w.row(rows.lowerBound), 16 &* w.rowBytes, Int32(rows.count / 16), &view, Int32(tokens.count),
+        let kernel = w.layout == .q5_0RowGroups ? ck_matmul_q5_0x16 : ck_matmul_q4_1x16
+        kernel(w.row(rows.lowerBound), 16 &* w.rowBytes, Int32(rows.count / 16), &view, Int32(tokens.count),
                           Int32(w.columns / 32), y + (tokens.lowerBound &* w.rows &+ rows.lowerBound), w.rows)
     }
 }
@@ -174,8 +175,8 @@ struct WorkPlan {
             // About four pieces per thread, so a thread slowed by a neighbour costs little.
             let wanted = max(1, threads * 4 / tokenPieces)
             let chunk = (rows + wanted - 1) / wanted
-            // Kernels take rows in fours; repacked Q4_1 in whole 16-row groups.
-            let step = w.layout == .q4_1RowGroups ? 16 : 4
+            // Kernels take rows in fours; repacked weights in whole 16-row groups.
+            let step = w.layout == .ggml ? 4 : 16
             rowChunk = min(rows, max(16, (chunk + step - 1) / step * step))
         }
         rowPieces = (rows + rowChunk - 1) / rowChunk

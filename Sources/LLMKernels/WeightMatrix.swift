@@ -56,7 +56,7 @@ public struct WeightMatrix: @unchecked Sendable {
     /// Bytes of the whole matrix.
     public var byteCount: Int { rows * rowBytes }
 
-    /// Start of row `r` (with ``WeightLayout/q4_1RowGroups``, of the group holding row `r`
+    /// Start of row `r` (with a row-group layout, of the group holding row `r`
     /// when `r` is a multiple of 16).
     @inline(__always) public func row(_ r: Int) -> UnsafeRawPointer { data + r &* rowBytes }
 }
@@ -68,6 +68,8 @@ public enum WeightLayout: Sendable, Equatable {
     /// Q4_1 regrouped 16 rows at a time for the AVX-512 kernel (``Repack``); the same bytes
     /// per group of rows, so sizes and group offsets are unchanged.
     case q4_1RowGroups
+    /// Q5_0 regrouped the same way.
+    case q5_0RowGroups
 }
 
 /// Embedding lookups and other places that need a weight row as plain floats.

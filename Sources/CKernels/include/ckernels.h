@@ -152,7 +152,7 @@ void ck_matmul_q5_K(const void *w, size_t w_row_bytes, int rows, const void *x, 
                     int tokens, int grouped, int nsuper, float *y, size_t y_stride);
 
 /*
- * Q4_1 repacked in groups of 16 rows (layout in ck_q4_1x16.c; Swift's Repack.q4_1RowGroups
+ * Q4_1 repacked in groups of 16 rows (layout in ck_rowgroups.c; Swift's Repack.q4_1RowGroups
  * makes it; needs an even block count): y[t * y_stride + 16 g + r] = dot(row 16 g + r, token t)
  * for groups g < `groups`, `group_bytes` (= 16 x row bytes) apart. The same bits as
  * ck_matmul_q4_1 on the original rows. An AVX-512 VNNI version and a portable one.
@@ -161,6 +161,11 @@ void ck_matmul_q4_1x16(const void *w, size_t group_bytes, int groups, const ck_a
                        int tokens, int nblocks, float *y, size_t y_stride);
 void ck_matmul_q4_1x16_scalar(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
 void ck_matmul_q4_1x16_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+/* Q5_0 in 16-row groups (Repack.q5_0RowGroups), the same bits as ck_matmul_q5_0. */
+void ck_matmul_q5_0x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                       int tokens, int nblocks, float *y, size_t y_stride);
+void ck_matmul_q5_0x16_scalar(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
+void ck_matmul_q5_0x16_avx512(const void *, size_t, int, const ck_act_rows *, int, int, float *, size_t);
 
 /* The per-ISA versions, for tests and benchmarks. Calling a version the CPU does not
  * support is undefined: check ck_isa() first. */

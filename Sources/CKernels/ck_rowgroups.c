@@ -1,7 +1,7 @@
 /*
- * Q4_1 weights repacked in groups of 16 rows (LLMKernels' Repack.q4_1RowGroups does the
- * repacking at load), against Q8_1 activations, in llama.cpp's x86 summation order — the same
- * bits as ck_matmul_q4_1 on the original rows.
+ * Q4_1 and Q5_0 weights repacked in groups of 16 rows (LLMKernels' Repack does the repacking
+ * at load), against Q8_1 / Q8_0 activations, in llama.cpp's x86 summation order — the same
+ * bits as ck_matmul_q4_1 / ck_matmul_q5_0 on the original rows.
  *
  * Why: with the GGML layout, a 4-bit mat-vec on one Zen 4 core is bound by instructions
  * (nibble gathers, per-row-pair scale spreads, min terms), not by memory: ~20 GB/s even from
@@ -18,11 +18,16 @@
  *       the quant at position i of block 2p and in its high nibble that of block 2p + 1, where
  *       position i < 32 is element i of row 2k and position 32 + j element j of row 2k + 1.
  * A group is 16 x row_bytes long; groups follow each other.
+ *
+ * Q5_0 (no mins; 704 bytes per block pair): d as above in [0, 64); then the fifth bits, per
+ * row pair k 16 bytes at 64 + 16k: a 64-bit mask for block 2p (bit i = the fifth bit of
+ * position i, positions as above) and one for block 2p + 1; then the low four bits as the Q4_1
+ * quants, row pair k at 192 + 64k. The value is q - 16, as in GGML.
  */
 #include <math.h>
 #include "ck_internal.h"
 
-enum { CK_X16_PAIR = 640, CK_X16_QS = 128 };
+enum { CK_X16_PAIR = 640, CK_X16_QS = 128, CK_X16_Q5_PAIR = 704, CK_X16_Q5_QH = 64, CK_X16_Q5_QS = 192 };
 
 /* The quant of row r (0..15), element e (0..31) of block 2p + half, from a block-pair chunk. */
 CK_INLINE int x16_quant(const uint8_t *chunk, int r, int e, int half) {
@@ -60,6 +65,38 @@ void ck_matmul_q4_1x16_scalar(const void *w, size_t group_bytes, int groups, con
     }
 }
 
+void ck_matmul_q5_0x16_scalar(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                              int tokens, int nblocks, float *y, size_t ys) {
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *group = (const uint8_t *)w + (size_t)g * group_bytes;
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < 16; r++) {
+                float lanes[8] = { 0 };
+                for (int b = 0; b < nblocks; b++) {
+                    const int p = b >> 1, half = b & 1;
+                    const uint8_t *chunk = group + (size_t)p * CK_X16_Q5_PAIR;
+                    const size_t tp = (size_t)t * x->stride + (size_t)p;
+                    const int8_t *q8 = x->qn + tp * 64 + 32 * half;
+                    const uint32_t fifth = ck_load_u32(chunk + CK_X16_Q5_QH + 16 * (r >> 1) + 8 * half + 4 * (r & 1));
+                    const float scale = ck_half_to_float(ck_load_u16(chunk + 32 * half + 2 * r)) * x->sc[tp * 8 + half];
+                    for (int k = 0; k < 8; k++) {
+                        int32_t dot = 0;
+                        for (int j = 0; j < 4; j++) {
+                            const int e = 4 * k + j;
+                            const uint8_t byte = chunk[CK_X16_Q5_QS + 64 * (r >> 1) + 32 * (r & 1) + e];
+                            const int q = (half ? byte >> 4 : byte & 0x0F) | (int)((fifth >> e) & 1) << 4;
+                            dot += (q - 16) * q8[e];
+                        }
+                        lanes[k] = fmaf(scale, (float)dot, lanes[k]);
+                    }
+                }
+                y[(size_t)t * ys + (size_t)g * 16 + r] = ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) +
+                                                        ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
+            }
+        }
+    }
+}
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -69,7 +106,7 @@ void ck_matmul_q4_1x16_scalar(const void *w, size_t group_bytes, int groups, con
  * 2k + 1) reduced to one sum per row in hsum_float_8's order, ((l0 + l4) + (l2 + l6)) +
  * ((l1 + l5) + (l3 + l7)), all rows at once. Additions pair the same operands as the scalar
  * tree; only which register lane holds which row differs, undone by `transpose` at the end. */
-TGT static inline __attribute__((always_inline)) __m512 x16_row_sums(const __m512 *acc, __m512 mins) {
+TGT static inline __attribute__((always_inline)) __m512 x16_row_sums(const __m512 *acc, const __m512 *mins) {
     __m512 s[4], u[2];
     for (int j = 0; j < 4; j++) {   /* m_i = l_i + l_(i+4): 128-bit halves of each row */
         const __m512 a = acc[2 * j], b = acc[2 * j + 1];
@@ -83,7 +120,8 @@ TGT static inline __attribute__((always_inline)) __m512 x16_row_sums(const __m51
     const __m512 sums = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
                                       _mm512_shuffle_ps(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
     const __m512i transpose = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
-    return _mm512_permutexvar_ps(transpose, _mm512_add_ps(sums, _mm512_permutexvar_ps(transpose, mins)));
+    if (!mins) return _mm512_permutexvar_ps(transpose, sums);   /* Q5_0: nothing added (not even +0) */
+    return _mm512_permutexvar_ps(transpose, _mm512_add_ps(sums, _mm512_permutexvar_ps(transpose, *mins)));
 }
 
 TGT void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
@@ -126,9 +164,64 @@ TGT void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups,
                     acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], ddb), _mm512_cvtepi32_ps(pb), acc[k]);
                 }
             }
-            _mm512_storeu_ps(y + (size_t)t * ys + (size_t)g * 16, x16_row_sums(acc, mins));
+            _mm512_storeu_ps(y + (size_t)t * ys + (size_t)g * 16, x16_row_sums(acc, &mins));
         }
     }
+}
+
+/* As Q4_1 without mins; the fifth bits are added by masked byte ORs, and the offset of 16 is
+ * removed exactly by starting each integer dot at 16 x the negated group sums. */
+TGT void ck_matmul_q5_0x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                                  int tokens, int nblocks, float *y, size_t ys) {
+    const int pairs = nblocks / 2;
+    const __m512i low = _mm512_set1_epi8(0x0F), fifth = _mm512_set1_epi8(0x10);
+    __m512i spread[8];
+    for (int k = 0; k < 8; k++)
+        spread[k] = _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
+                                     2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k);
+    for (int g = 0; g < groups; g++) {
+        const uint8_t *group = (const uint8_t *)w + (size_t)g * group_bytes;
+        for (int t = 0; t < tokens; t++) {
+            __m512 acc[8];
+            for (int k = 0; k < 8; k++) acc[k] = _mm512_setzero_ps();
+            for (int p = 0; p < pairs; p++) {
+                const uint8_t *chunk = group + (size_t)p * CK_X16_Q5_PAIR;
+                if (t == 0) _mm_prefetch((const char *)chunk + CK_PREFETCH, _MM_HINT_T0);
+                const size_t tp = (size_t)t * x->stride + (size_t)p;
+                const float *sc = x->sc + tp * 8;   /* dA dB */
+                const __m512 dda = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)chunk)),
+                                                 _mm512_set1_ps(sc[0]));
+                const __m512 ddb = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 32))),
+                                                 _mm512_set1_ps(sc[1]));
+                const __m512i xa = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64)));
+                const __m512i xb = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + 32)));
+                const __m512i ia = _mm512_slli_epi32(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16))), 4);
+                const __m512i ib = _mm512_slli_epi32(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16 + 8))), 4);
+                for (int k = 0; k < 8; k++) {
+                    const __m512i v = _mm512_loadu_si512((const void *)(chunk + CK_X16_Q5_QS + 64 * k));
+                    const uint8_t *bits = chunk + CK_X16_Q5_QH + 16 * k;
+                    uint64_t ka, kb;
+                    memcpy(&ka, bits, 8);
+                    memcpy(&kb, bits + 8, 8);
+                    const __m512i la = _mm512_and_si512(v, low);
+                    const __m512i lb = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+                    const __m512i wa = _mm512_mask_add_epi8(la, (__mmask64)ka, la, fifth);
+                    const __m512i wb = _mm512_mask_add_epi8(lb, (__mmask64)kb, lb, fifth);
+                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], dda),
+                                             _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(ia, wa, xa)), acc[k]);
+                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], ddb),
+                                             _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(ib, wb, xb)), acc[k]);
+                }
+            }
+            _mm512_storeu_ps(y + (size_t)t * ys + (size_t)g * 16, x16_row_sums(acc, 0));
+        }
+    }
+}
+
+void ck_matmul_q5_0x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                       int tokens, int nblocks, float *y, size_t ys) {
+    if (ck_isa() >= CK_ISA_AVX512) ck_matmul_q5_0x16_avx512(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+    else ck_matmul_q5_0x16_scalar(w, group_bytes, groups, x, tokens, nblocks, y, ys);
 }
 
 void ck_matmul_q4_1x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
@@ -138,6 +231,15 @@ void ck_matmul_q4_1x16(const void *w, size_t group_bytes, int groups, const ck_a
 }
 
 #else /* not x86-64: portable C only (ck_isa never reports AVX-512 there). */
+
+void ck_matmul_q5_0x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                              int tokens, int nblocks, float *y, size_t ys) {
+    ck_matmul_q5_0x16_scalar(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+}
+void ck_matmul_q5_0x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                       int tokens, int nblocks, float *y, size_t ys) {
+    ck_matmul_q5_0x16_scalar(w, group_bytes, groups, x, tokens, nblocks, y, ys);
+}
 
 void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
                               int tokens, int nblocks, float *y, size_t ys) {
