@@ -32,7 +32,7 @@ let package = Package(
                           dependencies: ["LLMEngine",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftFast),
-        // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|isa|pool|quant|token|prefill]`.
+        // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|bandwidth|isa|pool|quant|token|prefill|kquant]`.
         .executableTarget(name: "KernelBench", dependencies: ["LLMKernels", "CKernels", "GGUF"],
                           path: "bench/kernels", swiftSettings: swiftFast),
 

@@ -13,6 +13,13 @@ enum {
     CK_Q5_0_BLOCK = 22, CK_Q5_0_HIGH = 2, CK_Q5_0_LOW = 6,
 };
 
+/* K-quant super-blocks and their Q8_K activations (ck_kquants.c, ck_kquants_avx512.c). */
+enum {
+    CK_Q4_K_BYTES = 144, CK_Q4_K_SCALES = 4, CK_Q4_K_QS = 16,
+    CK_Q6_K_BYTES = 210, CK_Q6_K_QH = 128, CK_Q6_K_SCALES = 192, CK_Q6_K_D = 208,
+    CK_Q8_K_BYTES = 292, CK_Q8_K_QS = 4, CK_Q8_K_BSUMS = 260,
+};
+
 /* Weight kinds; kernels take the kind as a compile-time constant so one tile body serves all. */
 enum { CK_KIND_Q4_0 = 0, CK_KIND_Q4_1 = 1, CK_KIND_Q8_0 = 2, CK_KIND_Q5_0 = 3 };
 

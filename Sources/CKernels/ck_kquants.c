@@ -3,9 +3,9 @@
  * (x Q8_K):
  * portable C and AVX2 versions, all in llama.cpp's x86 summation order (ckernels.h; for Q4_K
  * the order of its repacked q4_K_8x8 kernels), so every ISA level gives the same bits as
- * llama.cpp and as the Swift reference (Reference.dot*). The AVX-512 entry points run the
- * AVX2 code for now (llama.cpp's AVX-512 builds run these same AVX2 vec_dot paths);
- * dedicated zmm tiles are future work.
+ * llama.cpp and as the Swift reference (Reference.dot*). The AVX-512 entry points of Q4_K and
+ * Q6_K are in ck_kquants_avx512.c; the others run the AVX2 code for now (llama.cpp's AVX-512
+ * builds run these same AVX2 vec_dot paths).
  *
  * Structure: rows outer, tokens inner (one weight row stays in L1 while every token of the
  * piece passes over it), one row at a time. Simple and correct first; not yet tuned.
@@ -16,12 +16,9 @@
 enum {
     CK_Q5_0_BYTES = 22, CK_Q5_0_QH = 2, CK_Q5_0_QS = 6,
     CK_Q5_1_BYTES = 24, CK_Q5_1_QH = 4, CK_Q5_1_QS = 8,
-    CK_Q4_K_BYTES = 144, CK_Q4_K_SCALES = 4, CK_Q4_K_QS = 16,
     CK_Q2_K_BYTES = 84, CK_Q2_K_QS = 16, CK_Q2_K_D = 80,
     CK_Q3_K_BYTES = 110, CK_Q3_K_QS = 32, CK_Q3_K_SCALES = 96, CK_Q3_K_D = 108,
     CK_Q5_K_BYTES = 176, CK_Q5_K_SCALES = 4, CK_Q5_K_QH = 16, CK_Q5_K_QS = 48,
-    CK_Q6_K_BYTES = 210, CK_Q6_K_QH = 128, CK_Q6_K_SCALES = 192, CK_Q6_K_D = 208,
-    CK_Q8_K_BYTES = 292, CK_Q8_K_QS = 4, CK_Q8_K_BSUMS = 260,
 };
 
 /* ggml's get_scale_min_k4: 6-bit scale and min of sub-block j (0..7) from 12 packed bytes. */
@@ -633,7 +630,8 @@ TGT void ck_matmul_q6_K_avx2(const void *w, size_t wrb, int rows, const void *x,
     }
 }
 
-/* AVX-512 level: the AVX2 code (same bits; dedicated zmm versions are future work). */
+/* AVX-512 level: the AVX2 code (same bits; dedicated zmm versions are future work) except for
+ * Q4_K and Q6_K, which have their own (ck_kquants_avx512.c). */
 void ck_matmul_q2_K_avx512(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
                            int grouped, int nsuper, float *y, size_t ys) {
     ck_matmul_q2_K_avx2(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
@@ -649,14 +647,6 @@ void ck_matmul_q5_K_avx512(const void *w, size_t wrb, int rows, const void *x, s
 void ck_matmul_q5_1_avx512(const void *w, size_t wrb, int rows, const ck_act_rows *x, int tokens,
                            int nblocks, float *y, size_t ys) {
     ck_matmul_q5_1_avx2(w, wrb, rows, x, tokens, nblocks, y, ys);
-}
-void ck_matmul_q4_K_avx512(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
-                           int grouped, int nsuper, float *y, size_t ys) {
-    ck_matmul_q4_K_avx2(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
-}
-void ck_matmul_q6_K_avx512(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
-                           int grouped, int nsuper, float *y, size_t ys) {
-    ck_matmul_q6_K_avx2(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
 }
 
 #else /* not x86-64: the SIMD entry points fall back to portable C (ck_isa never selects them). */
@@ -701,16 +691,8 @@ void ck_matmul_q4_K_avx2(const void *w, size_t wrb, int rows, const void *x, siz
                          int grouped, int nsuper, float *y, size_t ys) {
     ck_matmul_q4_K_scalar(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
 }
-void ck_matmul_q4_K_avx512(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
-                           int grouped, int nsuper, float *y, size_t ys) {
-    ck_matmul_q4_K_scalar(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
-}
 void ck_matmul_q6_K_avx2(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
                          int grouped, int nsuper, float *y, size_t ys) {
-    ck_matmul_q6_K_scalar(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
-}
-void ck_matmul_q6_K_avx512(const void *w, size_t wrb, int rows, const void *x, size_t xrb, int tokens,
-                           int grouped, int nsuper, float *y, size_t ys) {
     ck_matmul_q6_K_scalar(w, wrb, rows, x, xrb, tokens, grouped, nsuper, y, ys);
 }
 #endif

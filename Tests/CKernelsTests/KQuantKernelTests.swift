@@ -1,4 +1,5 @@
 import CKernels
+import Foundation
 import GGUF
 import XCTest
 @testable import LLMKernels
@@ -84,7 +85,10 @@ final class KQuantKernelTests: XCTestCase {
     private func checkK(_ type: GGMLType, seed: UInt64) {
         var rng = TestRandom(seed: seed)
         for superBlocks in [1, 2, 3, 5, 7, 8, 9, 13] {
-            let columns = superBlocks * 256, rows = 5, tokens = 3
+            // 37 rows: two full 16-row tiles (the AVX-512 Q4_K tile) and an odd remainder; 11 tokens:
+            // 4-token groups / an 8-token tile plus a remainder; 70 tokens (once): past the
+            // 64-token accumulator block of the AVX-512 Q4_K kernel.
+            let columns = superBlocks * 256, rows = 37, tokens = superBlocks == 2 ? 70 : 11
             let weights = randomWeights(type, rows: rows, columns: columns, rng: &rng)
             let x = rng.floats(tokens * columns)
             let buffer = ActivationBuffer(maxTokens: tokens, maxColumns: columns + 300)
@@ -102,7 +106,12 @@ final class KQuantKernelTests: XCTestCase {
                 }
             }
             for (name, _, kernel) in Self.kVariants(type) {
-                for (rowCount, tokenCount, grouped) in [(rows, tokens, 0), (1, 1, 0), (2, 3, 2), (rows, 1, 1), (rows, tokens, 3)] {
+                // `grouped`: none, all, a boundary inside a 4-token group (and inside an 8-token
+                // tile), one on a group boundary; decode shapes (1 token; 1, 16 and 37 rows).
+                let cases = [(rows, tokens, 0), (rows, tokens, tokens), (rows, tokens, 6), (rows, tokens, 8),
+                             (rows, tokens, tokens - 3), (1, 1, 0), (1, 1, 1), (16, 1, 0), (rows, 1, 1),
+                             (2, 3, 2), (17, 5, 3), (33, 9, 7)]
+                for (rowCount, tokenCount, grouped) in cases {
                     var y = [Float](repeating: .nan, count: tokens * rows)
                     weights.withUnsafeBytes {
                         kernel($0.baseAddress!, rowBytes, Int32(rowCount), buffer.superBlockRow(0), buffer.superBlockRowBytes,
@@ -159,6 +168,61 @@ final class KQuantKernelTests: XCTestCase {
                 var y: Float = .nan
                 kernel(w, 2 * type.blockBytes, 1, buffer.superBlockRow(0), buffer.superBlockRowBytes, 1, 0, 2, &y, 1)
                 XCTAssertEqual(y.bitPattern, expected.bitPattern, "\(type) \(name): \(y) vs \(expected)")
+            }
+        }
+    }
+
+    /// Weights and activations that end right before an inaccessible page: no variant reads
+    /// past the last super-block of either (the AVX-512 tiles load whole 64-byte pieces).
+    func testKNoReadPastTheEnd() {
+        var rng = TestRandom(seed: 8000)
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        /// `bytes` copied to the end of a mapping whose next page is PROT_NONE.
+        func guarded(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawPointer) -> Void) {
+            let span = (bytes.count + page - 1) / page * page
+            guard let region = mmap(nil, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                  region != MAP_FAILED else { return XCTFail("mmap failed") }
+            defer { munmap(region, span + page) }
+            XCTAssertEqual(mprotect(region + span, page, PROT_NONE), 0)
+            let start = region + span - bytes.count
+            start.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            body(UnsafeRawPointer(start))
+        }
+        for type in [GGMLType.q2_K, .q3_K, .q4_K, .q5_K, .q6_K] {
+            for (superBlocks, rows, tokens) in [(1, 1, 1), (1, 17, 5), (2, 3, 2), (3, 16, 1)] {
+                let columns = superBlocks * 256
+                let weights = randomWeights(type, rows: rows, columns: columns, rng: &rng)
+                let buffer = ActivationBuffer(maxTokens: tokens, maxColumns: columns)
+                buffer.quantize(rng.floats(tokens * columns), tokens: tokens, columns: columns, for: type)
+                // Tightly packed activation rows (the buffer's rows may have room to spare).
+                let xRowBytes = superBlocks * GGMLType.q8_K.blockBytes
+                var activations = [UInt8](repeating: 0, count: tokens * xRowBytes)
+                activations.withUnsafeMutableBytes { out in
+                    for t in 0..<tokens {
+                        (out.baseAddress! + t * xRowBytes).copyMemory(from: buffer.superBlockRow(t), byteCount: xRowBytes)
+                    }
+                }
+                let rowBytes = superBlocks * type.blockBytes, grouped = tokens - tokens % 4
+                let variants = Self.kVariants(type)
+                var expected = [Float](repeating: 0, count: tokens * rows)
+                weights.withUnsafeBytes { w in
+                    activations.withUnsafeBytes { x in
+                        variants[0].2(w.baseAddress!, rowBytes, Int32(rows), x.baseAddress!, xRowBytes,
+                                      Int32(tokens), Int32(grouped), Int32(superBlocks), &expected, rows)
+                    }
+                }
+                weights.withUnsafeBytes { w in guarded(w) { wp in
+                    activations.withUnsafeBytes { x in guarded(x) { xp in
+                        for (name, _, kernel) in variants {
+                            var y = [Float](repeating: .nan, count: tokens * rows)
+                            kernel(wp, rowBytes, Int32(rows), xp, xRowBytes, Int32(tokens), Int32(grouped),
+                                   Int32(superBlocks), &y, rows)
+                            for i in 0..<y.count where y[i].bitPattern != expected[i].bitPattern {
+                                return XCTFail("\(type) \(name) super-blocks \(superBlocks) rows \(rows): y[\(i)] = \(y[i]), scalar \(expected[i])")
+                            }
+                        }
+                    } }
+                } }
             }
         }
     }

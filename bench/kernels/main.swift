@@ -2,7 +2,7 @@
 // hot (matrix in cache) and cold (streaming from DRAM), plus a whole decode token's worth of
 // mat-vecs (~96 MB of weights) and prefill throughput.
 //
-//   swift run -c release KernelBench [--quick] [--huge] [--rounds N] [--only hot|bandwidth|isa|pool|quant|token|prefill]
+//   swift run -c release KernelBench [--quick] [--huge] [--rounds N] [--only hot|bandwidth|isa|kquant|pool|quant|token|prefill]
 //
 // --huge puts the weights in transparent-huge-page memory: on this VM a streaming read gets
 // ~30 GB/s with 2 MiB pages and ~18-20 GB/s with the 4 KiB pages a file mapping has.
@@ -87,6 +87,10 @@ if options.wants("isa") {
         let seconds = set.bestRawKernelSeconds(kernel, rounds: options.rounds)
         print("  \(name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(formatRate(bytes: set.matrixBytes, seconds: seconds))")
     }
+}
+
+if options.wants("kquant") {
+    kQuantBench(rounds: options.rounds, rng: &rng)
 }
 
 if options.wants("pool") {
