@@ -57,7 +57,16 @@ public final class LocalEngine: @unchecked Sendable {
         guard Architectures.builders[architecture] != nil else {
             throw .unsupportedArchitecture(architecture, supported: Architectures.supportedNames)
         }
-        do { tokenizer = try makeTokenizer(from: file) } catch { throw .tokenizer(error.description) }
+        let pool = ThreadPool(threadCount: options.threads)
+        // The weights (copied, repacked) are prepared on another thread while this one builds the
+        // tokenizer: the two are independent and each takes a good part of the load (a 262k-entry
+        // vocabulary ~0.3 s). The vocabulary size they share is the token list's length.
+        let tokenCount = try? file.array("tokenizer.ggml.tokens").count
+        let weights = tokenCount.map { ModelBuild.start(file: file, vocabularySize: $0, options: options, pool: pool) }
+        do { tokenizer = try makeTokenizer(from: file) } catch {
+            _ = weights?.wait()
+            throw .tokenizer(error.description)
+        }
         do {
             chatFormat = try ChatFormat.detect(in: file)
             chatFormatProblem = nil
@@ -65,9 +74,13 @@ public final class LocalEngine: @unchecked Sendable {
             chatFormat = nil
             chatFormatProblem = error.description
         }
-        let pool = ThreadPool(threadCount: options.threads)
-        model = try Architectures.build(file: file, vocabularySize: tokenizer.vocabularySize,
-                                        options: options, pool: pool)
+        if let weights, tokenCount == tokenizer.vocabularySize {
+            model = try weights.wait().get()
+        } else {
+            _ = weights?.wait()
+            model = try Architectures.build(file: file, vocabularySize: tokenizer.vocabularySize,
+                                            options: options, pool: pool)
+        }
         self.path = path
         self.options = options
         loadSeconds = seconds(ContinuousClock.now - started)
@@ -109,5 +122,34 @@ public final class LocalEngine: @unchecked Sendable {
     /// Drops cached keys/values (the next prompt is computed from scratch).
     public func resetCache() {
         queue.sync { model.resetCache() }
+    }
+}
+
+/// A model being built on its own thread (`LocalEngine.init` overlaps it with the tokenizer).
+/// `@unchecked Sendable`: `result` is written once by the building thread before it signals
+/// `done`, and read only after `wait()` has seen that signal.
+private final class ModelBuild: @unchecked Sendable {
+    private var result: Result<any LanguageModel, EngineError>?
+    private let done = DispatchSemaphore(value: 0)
+
+    static func start(file: GGUFFile, vocabularySize: Int, options: EngineOptions, pool: ThreadPool) -> ModelBuild {
+        let build = ModelBuild()
+        Thread.detachNewThread {
+            do throws(EngineError) {
+                build.result = .success(try Architectures.build(file: file, vocabularySize: vocabularySize,
+                                                                options: options, pool: pool))
+            } catch {
+                build.result = .failure(error)
+            }
+            build.done.signal()
+        }
+        return build
+    }
+
+    /// Blocks until the build has finished.
+    func wait() -> Result<any LanguageModel, EngineError> {
+        done.wait()
+        done.signal()   // later waits return at once
+        return result ?? .failure(.invalidParameter("model build ended without a result"))
     }
 }
