@@ -124,98 +124,101 @@ TGT static inline __attribute__((always_inline)) __m512 x16_row_sums(const __m51
     return _mm512_permutexvar_ps(transpose, _mm512_add_ps(sums, _mm512_permutexvar_ps(transpose, *mins)));
 }
 
-TGT void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
-                                  int tokens, int nblocks, float *y, size_t ys) {
-    const int pairs = nblocks / 2;
-    const __m512i low = _mm512_set1_epi8(0x0F);
-    /* spread[k]: row 2k's value in lanes 0-7, row 2k + 1's in lanes 8-15 */
-    __m512i spread[8];
-    for (int k = 0; k < 8; k++)
-        spread[k] = _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
-                                     2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k);
+enum { X16_Q4_1 = 0, X16_Q5_0 = 1 };
+
+/* One group x T tokens (T = 1 or 2, t0 ..< t0 + T) of either kind. The weight bytes of a row
+ * pair are unpacked once per block pair and used for every token of the tile; per token and
+ * block the row pair costs one vpdpbusd, one conversion, one scale product and one FMA.
+ * Q4_1: d and m per row, min terms of all 16 rows in one FMA chain per token. Q5_0: the fifth
+ * bits by masked byte adds, the offset of 16 removed exactly by starting each integer dot at
+ * 16 x the negated group sums. */
+TGT static inline __attribute__((always_inline)) void x16_tile(const int kind, const int T, const uint8_t *group,
+                                                               const ck_act_rows *x, size_t t0, int pairs,
+                                                               float *y, size_t ys, int prefetch) {
+    const int q5 = kind == X16_Q5_0;
+    const size_t pair_bytes = q5 ? CK_X16_Q5_PAIR : CK_X16_PAIR;
+    const int qs_at = q5 ? CK_X16_Q5_QS : CK_X16_QS;
+    const __m512i low = _mm512_set1_epi8(0x0F), fifth = _mm512_set1_epi8(0x10);
+    __m512 acc[2][8], mins[2];
+    for (int t = 0; t < T; t++) {
+        mins[t] = _mm512_setzero_ps();
+        for (int k = 0; k < 8; k++) acc[t][k] = _mm512_setzero_ps();
+    }
+    for (int p = 0; p < pairs; p++) {
+        const uint8_t *chunk = group + (size_t)p * pair_bytes;
+        if (prefetch) _mm_prefetch((const char *)chunk + CK_PREFETCH, _MM_HINT_T0);
+        const __m512 da = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)chunk));
+        const __m512 db = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 32)));
+        __m512 dda[2], ddb[2];
+        __m512i xa[2], xb[2], ia[2], ib[2];
+        for (int t = 0; t < T; t++) {
+            const size_t tp = (t0 + t) * x->stride + (size_t)p;
+            const float *sc = x->sc + tp * 8;   /* dA dB sA sB */
+            dda[t] = _mm512_mul_ps(da, _mm512_set1_ps(sc[0]));
+            ddb[t] = _mm512_mul_ps(db, _mm512_set1_ps(sc[1]));
+            xa[t] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64)));
+            xb[t] = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + 32)));
+            if (q5) {
+                ia[t] = _mm512_slli_epi32(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16))), 4);
+                ib[t] = _mm512_slli_epi32(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16 + 8))), 4);
+            } else {
+                /* min terms of all 16 rows, block 2p then 2p + 1, as each row's fma chain */
+                ia[t] = ib[t] = _mm512_setzero_si512();
+                mins[t] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 64))),
+                                          _mm512_set1_ps(sc[2]), mins[t]);
+                mins[t] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 96))),
+                                          _mm512_set1_ps(sc[3]), mins[t]);
+            }
+        }
+        for (int k = 0; k < 8; k++) {
+            const __m512i v = _mm512_loadu_si512((const void *)(chunk + qs_at + 64 * k));
+            __m512i wa = _mm512_and_si512(v, low);
+            __m512i wb = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
+            if (q5) {
+                uint64_t ka, kb;
+                memcpy(&ka, chunk + CK_X16_Q5_QH + 16 * k, 8);
+                memcpy(&kb, chunk + CK_X16_Q5_QH + 16 * k + 8, 8);
+                wa = _mm512_mask_add_epi8(wa, (__mmask64)ka, wa, fifth);
+                wb = _mm512_mask_add_epi8(wb, (__mmask64)kb, wb, fifth);
+            }
+            /* spread: row 2k's value in lanes 0-7, row 2k + 1's in lanes 8-15 */
+            const __m512i spread = _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
+                                                    2 * k + 1, 2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k,
+                                                    2 * k, 2 * k);
+            for (int t = 0; t < T; t++) {
+                acc[t][k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, dda[t]),
+                                            _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(ia[t], wa, xa[t])), acc[t][k]);
+                acc[t][k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, ddb[t]),
+                                            _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(ib[t], wb, xb[t])), acc[t][k]);
+            }
+        }
+    }
+    for (int t = 0; t < T; t++)
+        _mm512_storeu_ps(y + (t0 + t) * ys, x16_row_sums(acc[t], q5 ? 0 : &mins[t]));
+}
+
+/* Groups outer, token pairs inner: a group (16 rows, <= 16 KiB for 1536 columns) stays in L1
+ * while every token passes over it; only the first pass prefetches the next group. */
+TGT static inline __attribute__((always_inline)) void x16_run(const int kind, const void *w, size_t group_bytes,
+                                                              int groups, const ck_act_rows *x, int tokens,
+                                                              int nblocks, float *y, size_t ys) {
     for (int g = 0; g < groups; g++) {
         const uint8_t *group = (const uint8_t *)w + (size_t)g * group_bytes;
-        /* Tokens inner: a group (16 rows, <= 16 KiB for 1536 columns) stays in L1 for all of them. */
-        for (int t = 0; t < tokens; t++) {
-            __m512 acc[8], mins = _mm512_setzero_ps();
-            for (int k = 0; k < 8; k++) acc[k] = _mm512_setzero_ps();
-            for (int p = 0; p < pairs; p++) {
-                const uint8_t *chunk = group + (size_t)p * CK_X16_PAIR;
-                if (t == 0) _mm_prefetch((const char *)chunk + CK_PREFETCH, _MM_HINT_T0);
-                const size_t tp = (size_t)t * x->stride + (size_t)p;
-                const float *sc = x->sc + tp * 8;   /* dA dB sA sB */
-                const __m512 dda = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)chunk)),
-                                                 _mm512_set1_ps(sc[0]));
-                const __m512 ddb = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 32))),
-                                                 _mm512_set1_ps(sc[1]));
-                /* min terms of all 16 rows, block 2p then 2p + 1, as each row's fma chain */
-                mins = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 64))),
-                                       _mm512_set1_ps(sc[2]), mins);
-                mins = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 96))),
-                                       _mm512_set1_ps(sc[3]), mins);
-                const __m512i xa = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64)));
-                const __m512i xb = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + 32)));
-                for (int k = 0; k < 8; k++) {
-                    const __m512i v = _mm512_loadu_si512((const void *)(chunk + CK_X16_QS + 64 * k));
-                    const __m512i pa = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_and_si512(v, low), xa);
-                    const __m512i pb = _mm512_dpbusd_epi32(_mm512_setzero_si512(),
-                                                           _mm512_and_si512(_mm512_srli_epi16(v, 4), low), xb);
-                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], dda), _mm512_cvtepi32_ps(pa), acc[k]);
-                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], ddb), _mm512_cvtepi32_ps(pb), acc[k]);
-                }
-            }
-            _mm512_storeu_ps(y + (size_t)t * ys + (size_t)g * 16, x16_row_sums(acc, &mins));
-        }
+        float *yg = y + (size_t)g * 16;
+        int t = 0;
+        for (; t + 2 <= tokens; t += 2) x16_tile(kind, 2, group, x, (size_t)t, nblocks / 2, yg, ys, t == 0);
+        if (t < tokens) x16_tile(kind, 1, group, x, (size_t)t, nblocks / 2, yg, ys, t == 0);
     }
 }
 
-/* As Q4_1 without mins; the fifth bits are added by masked byte ORs, and the offset of 16 is
- * removed exactly by starting each integer dot at 16 x the negated group sums. */
+TGT void ck_matmul_q4_1x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
+                                  int tokens, int nblocks, float *y, size_t ys) {
+    x16_run(X16_Q4_1, w, group_bytes, groups, x, tokens, nblocks, y, ys);
+}
+
 TGT void ck_matmul_q5_0x16_avx512(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
                                   int tokens, int nblocks, float *y, size_t ys) {
-    const int pairs = nblocks / 2;
-    const __m512i low = _mm512_set1_epi8(0x0F), fifth = _mm512_set1_epi8(0x10);
-    __m512i spread[8];
-    for (int k = 0; k < 8; k++)
-        spread[k] = _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
-                                     2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k);
-    for (int g = 0; g < groups; g++) {
-        const uint8_t *group = (const uint8_t *)w + (size_t)g * group_bytes;
-        for (int t = 0; t < tokens; t++) {
-            __m512 acc[8];
-            for (int k = 0; k < 8; k++) acc[k] = _mm512_setzero_ps();
-            for (int p = 0; p < pairs; p++) {
-                const uint8_t *chunk = group + (size_t)p * CK_X16_Q5_PAIR;
-                if (t == 0) _mm_prefetch((const char *)chunk + CK_PREFETCH, _MM_HINT_T0);
-                const size_t tp = (size_t)t * x->stride + (size_t)p;
-                const float *sc = x->sc + tp * 8;   /* dA dB */
-                const __m512 dda = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)chunk)),
-                                                 _mm512_set1_ps(sc[0]));
-                const __m512 ddb = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(chunk + 32))),
-                                                 _mm512_set1_ps(sc[1]));
-                const __m512i xa = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64)));
-                const __m512i xb = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->qn + tp * 64 + 32)));
-                const __m512i ia = _mm512_slli_epi32(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16))), 4);
-                const __m512i ib = _mm512_slli_epi32(_mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(x->gn + tp * 16 + 8))), 4);
-                for (int k = 0; k < 8; k++) {
-                    const __m512i v = _mm512_loadu_si512((const void *)(chunk + CK_X16_Q5_QS + 64 * k));
-                    const uint8_t *bits = chunk + CK_X16_Q5_QH + 16 * k;
-                    uint64_t ka, kb;
-                    memcpy(&ka, bits, 8);
-                    memcpy(&kb, bits + 8, 8);
-                    const __m512i la = _mm512_and_si512(v, low);
-                    const __m512i lb = _mm512_and_si512(_mm512_srli_epi16(v, 4), low);
-                    const __m512i wa = _mm512_mask_add_epi8(la, (__mmask64)ka, la, fifth);
-                    const __m512i wb = _mm512_mask_add_epi8(lb, (__mmask64)kb, lb, fifth);
-                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], dda),
-                                             _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(ia, wa, xa)), acc[k]);
-                    acc[k] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread[k], ddb),
-                                             _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(ib, wb, xb)), acc[k]);
-                }
-            }
-            _mm512_storeu_ps(y + (size_t)t * ys + (size_t)g * 16, x16_row_sums(acc, 0));
-        }
-    }
+    x16_run(X16_Q5_0, w, group_bytes, groups, x, tokens, nblocks, y, ys);
 }
 
 void ck_matmul_q5_0x16(const void *w, size_t group_bytes, int groups, const ck_act_rows *x,
