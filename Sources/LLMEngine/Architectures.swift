@@ -11,19 +11,19 @@ enum Architectures {
             let config = try TransformerConfig(file: file, architecture: "llama",
                                                vocabularySize: vocabulary, ropeLayout: .adjacentPairs)
             return try LlamaModel(file: file, config: config, contextWindow: options.contextWindow, pool: pool,
-                                  hugePages: options.hugePages)
+                                  repackWeights: options.repackWeights)
         },
         "qwen2": { (file, vocabulary, options, pool) throws(EngineError) in
             let config = try TransformerConfig(file: file, architecture: "qwen2",
                                                vocabularySize: vocabulary, ropeLayout: .halves)
             return try LlamaModel(file: file, config: config, contextWindow: options.contextWindow, pool: pool,
-                                  hugePages: options.hugePages, attentionBiases: true)
+                                  repackWeights: options.repackWeights, attentionBiases: true)
         },
         "gemma3": { (file, vocabulary, options, pool) throws(EngineError) in
             let config = try TransformerConfig(file: file, architecture: "gemma3",
                                                vocabularySize: vocabulary, ropeLayout: .halves)
             return try Gemma3Model(file: file, config: config, contextWindow: options.contextWindow, pool: pool,
-                                   hugePages: options.hugePages)
+                                   repackWeights: options.repackWeights)
         },
     ]
 

@@ -50,14 +50,14 @@ public final class Gemma3Model: LanguageModel {
     static let localRopeBase: Float = 10_000
 
     public init(file: GGUFFile, config: TransformerConfig, contextWindow: Int, pool: ThreadPool,
-                hugePages: Bool = true) throws(EngineError) {
+                repackWeights: Bool = true) throws(EngineError) {
         self.config = config
         self.pool = pool
         let window = min(contextWindow, config.trainedContextLength)
         self.contextWindow = window
         let reader = MetadataReader(file: file, prefix: config.architecture)
         slidingWindow = try reader.positive("attention.sliding_window", default: window)
-        let storage = WeightStorage(file: file, preferHugePages: hugePages, pool: pool)
+        let storage = WeightStorage(file: file, privateCopies: repackWeights)
         self.storage = storage
         let weights = WeightLoader(file: file, storage: storage)
         let d = config.embeddingLength

@@ -40,16 +40,14 @@ public final class LlamaModel: LanguageModel {
     /// Largest number of prompt tokens pushed through one batched forward pass.
     static let batchLimit = 128
 
-    public var weightsUseHugePages: Bool { storage.usesHugePages }
-
     /// - Parameter attentionBiases: true for Qwen2, whose q/k/v projections carry biases.
     public init(file: GGUFFile, config: TransformerConfig, contextWindow: Int, pool: ThreadPool,
-                hugePages: Bool = true, attentionBiases: Bool = false) throws(EngineError) {
+                repackWeights: Bool = true, attentionBiases: Bool = false) throws(EngineError) {
         self.config = config
         self.pool = pool
         let window = min(contextWindow, config.trainedContextLength)
         self.contextWindow = window
-        let storage = WeightStorage(file: file, preferHugePages: hugePages, pool: pool)
+        let storage = WeightStorage(file: file, privateCopies: repackWeights)
         self.storage = storage
         let weights = WeightLoader(file: file, storage: storage)
         let d = config.embeddingLength

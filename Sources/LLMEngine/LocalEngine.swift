@@ -11,13 +11,15 @@ public struct EngineOptions: Sendable {
     public var threads: Int
     /// KV window in positions; older positions roll out (the original app's maxKVSize 4096).
     public var contextWindow: Int
-    /// Copy the weights into huge-page memory at load (faster decode; see `WeightStorage`).
-    public var hugePages: Bool
+    /// Rearrange the matrices this CPU has faster kernels for, in a private copy made at load
+    /// (`WeightStorage`, `Repack`); false reads every weight in place from the file mapping.
+    /// Both give the same logits.
+    public var repackWeights: Bool
 
-    public init(threads: Int = EngineOptions.defaultThreads, contextWindow: Int = 4096, hugePages: Bool = true) {
+    public init(threads: Int = EngineOptions.defaultThreads, contextWindow: Int = 4096, repackWeights: Bool = true) {
         self.threads = threads
         self.contextWindow = contextWindow
-        self.hugePages = hugePages
+        self.repackWeights = repackWeights
     }
 
     /// One thread per core, at most 8 (decode is bandwidth-bound beyond that).

@@ -3,44 +3,47 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import GGUF
 import LLMKernels
 
 /// Where the weights live while the model runs.
 ///
-/// Decode reads every weight once per token, and with 4 KiB pages the TLB misses of a 100 MB
-/// stream cost about 40 % of the bandwidth on these machines (measured by the kernel
-/// benchmark). File mappings cannot use transparent huge pages, so on Linux the tensor data is
-/// copied once into anonymous memory advised for huge pages. The copy is the raw quantized
-/// bytes — nothing is dequantized — and costs a few tens of milliseconds at load. Elsewhere,
-/// or if the allocation fails, the weights are read straight from the file mapping.
+/// On Linux the tensor data is copied once into private anonymous memory advised for huge
+/// pages, and the file's pages are released as the copy proceeds. Two reasons: the copy is
+/// writable, so `Repack` can rearrange matrices for faster kernels in place; and decode streams
+/// every weight once per token, which on the machines measured runs 10-20 % faster from huge
+/// pages than from the file mapping's 4 KiB pages (Gemma 3's 178 MB tied embedding/head most of
+/// all). The copy is the raw quantized bytes — nothing is dequantized. Elsewhere, or if the
+/// allocation fails, the weights are read straight from the file mapping.
 final class WeightStorage {
     private let file: GGUFFile               // keeps the mapping (and its metadata) alive
     private let copy: UnsafeMutableRawPointer?
     private let copyLength: Int
     private let dataSectionStart: UnsafeRawPointer?
 
-    /// True when the weights were moved to huge-page memory.
-    var usesHugePages: Bool { copy != nil }
+    /// True when `tensor` lives in this storage's private, writable copy (then every tensor does).
+    func ownsCopy(of tensor: GGUFTensorInfo) -> Bool { copy != nil }
 
-    init(file: GGUFFile, preferHugePages: Bool, pool: ThreadPool) {
+    /// With `privateCopies` the tensor data is copied (see above) on a temporary pool with one
+    /// thread per core, whatever the inference thread count: most of the time goes to the kernel
+    /// zeroing fresh pages on first touch, which parallelises.
+    init(file: GGUFFile, privateCopies: Bool) {
         self.file = file
         let first = file.tensors.min { $0.offset < $1.offset }
         let start = first.map { file.data(of: $0) - $0.offset }
         dataSectionStart = start
         let length = file.tensors.map { $0.offset + $0.byteCount }.max() ?? 0
-        guard preferHugePages, let start, length > 0, let region = Self.hugePageRegion(length) else {
+        guard privateCopies, let start, length > 0, let region = Self.hugePageRegion(length) else {
             copy = nil
             copyLength = 0
             return
         }
         // In 8 MiB steps, each step's file pages dropped right after: the model is resident
         // once, never twice (peak memory would otherwise be two copies of the weights). Steps
-        // end on 8 MiB address boundaries, so every released range is whole pages, and they
-        // run on every pool thread: most of the time goes to the kernel zeroing fresh huge
-        // pages on first touch, which parallelises.
+        // end on 8 MiB address boundaries, so every released range is whole pages.
         let steps = CopySteps(from: start, to: region.pointer, length: length)
-        pool.parallelFor(steps.count, steps)
+        ThreadPool(threadCount: max(2, ProcessInfo.processInfo.activeProcessorCount)).parallelFor(steps.count, steps)
         copy = region.pointer
         copyLength = region.length
     }
