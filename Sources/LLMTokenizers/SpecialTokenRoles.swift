@@ -12,14 +12,17 @@ struct SpecialTokenRoles: Sendable {
         bos = try metadata.checkedID(.bos)
         eos = try metadata.checkedID(.eos)
         // Only spellings that could be markup are worth comparing: every candidate is short and
-        // starts with one of these bytes ("▁" is E2 96 81). Compared as bytes, never as String:
-        // hashing 100k+ Strings (Unicode-normalised) cost a Gemma load ~0.25 s.
-        let starts: [UInt8] = [UInt8(ascii: "<"), UInt8(ascii: "["), UInt8(ascii: "_"), 0xE2]
+        // starts with "<", "[", "_" or "▁<" (E2 96 81 3C) — a SentencePiece vocabulary has 100k+
+        // "▁" words that are none. Compared as bytes, never as String (hashing Unicode-normalised
+        // Strings cost a Gemma load ~0.25 s).
+        let starts: [UInt8] = [UInt8(ascii: "<"), UInt8(ascii: "["), UInt8(ascii: "_")]
         let candidates: [(id: TokenID, spelling: [UInt8])] = metadata.tokens.indices.compactMap { index in
             let spelling = metadata.tokens[index]
-            guard spelling.count <= SpecialTokenNames.longestSpelling, let first = spelling.first,
-                  starts.contains(first) else { return nil }
-            return (TokenID(index), spelling)
+            guard spelling.count <= SpecialTokenNames.longestSpelling, let first = spelling.first else { return nil }
+            let markup = starts.contains(first)
+                || spelling.count > 3 && spelling[0] == 0xE2 && spelling[1] == 0x96 && spelling[2] == 0x81
+                    && spelling[3] == UInt8(ascii: "<")
+            return markup ? (TokenID(index), spelling) : nil
         }
 
         var detected: [SpecialTokenRole: TokenID] = [:]
