@@ -94,6 +94,8 @@ public final class Gemma3Model: LanguageModel {
         queryScale = 1 / Float(head).squareRoot()
         embeddingScale = Float(d).squareRoot()
         scratch = ForwardScratch(config: config, batch: LlamaModel.batchLimit)
+
+        storage.promoteToHugePages()   // weights are final (repacked): huge pages from here on
     }
 
     public func resetCache() { cache.reset() }

@@ -91,6 +91,8 @@ public final class LlamaModel: LanguageModel {
                                           headDimension: config.headDimension,
                                           scale: 1 / Float(config.headDimension).squareRoot())
         scratch = ForwardScratch(config: config, batch: Self.batchLimit)
+
+        storage.promoteToHugePages()   // weights are final (repacked): huge pages from here on
     }
 
     public func resetCache() { cache.reset() }

@@ -9,21 +9,23 @@ import LLMKernels
 
 /// Where the weights live while the model runs.
 ///
-/// On Linux the tensor data is copied once into private anonymous memory advised for huge
-/// pages, and the file's pages are released as the copy proceeds. Two reasons: the copy is
+/// On Linux the tensor data is copied once into private anonymous memory, and the file's pages
+/// are released as the copy proceeds (the model is resident once). Two reasons: the copy is
 /// writable, so `Repack` can rearrange matrices for faster kernels in place; and decode streams
-/// every weight once per token, which on the machines measured runs 10-20 % faster from huge
-/// pages than from the file mapping's 4 KiB pages (Gemma 3's 178 MB tied embedding/head most of
-/// all). The copy is the raw quantized bytes — nothing is dequantized. Elsewhere, or if the
-/// allocation fails, the weights are read straight from the file mapping.
+/// every weight once per token, which runs 10-20 % faster from 2 MiB pages than from 4 KiB ones
+/// on the machines measured. Fresh huge pages can cost the kernel half a second of zeroing and
+/// compaction for a 250 MB model, though, so the copy is made in ordinary pages (fast, warm
+/// memory) and `promoteToHugePages()` then has the kernel collapse it into huge pages on a
+/// background thread (MADV_COLLAPSE, as khugepaged does under running programs: the contents
+/// never change, readers just start hitting fewer TLB entries). Elsewhere, or if the memory
+/// cannot be had, the weights are read straight from the file mapping.
 final class WeightStorage {
     private let file: GGUFFile               // keeps the mapping (and its metadata) alive
-    private let copy: UnsafeMutableRawPointer?
-    private let copyLength: Int
+    private let region: PrivateRegion?
     private let dataSectionStart: UnsafeRawPointer?
 
     /// True when `tensor` lives in this storage's private, writable copy (then every tensor does).
-    func ownsCopy(of tensor: GGUFTensorInfo) -> Bool { copy != nil }
+    func ownsCopy(of tensor: GGUFTensorInfo) -> Bool { region != nil }
 
     /// With `privateCopies` the tensor data is copied (see above) on a temporary pool with one
     /// thread per core, whatever the inference thread count: most of the time goes to the kernel
@@ -34,9 +36,8 @@ final class WeightStorage {
         let start = first.map { file.data(of: $0) - $0.offset }
         dataSectionStart = start
         let length = file.tensors.map { $0.offset + $0.byteCount }.max() ?? 0
-        guard privateCopies, let start, length > 0, let region = Self.hugePageRegion(length) else {
-            copy = nil
-            copyLength = 0
+        guard privateCopies, let start, length > 0, let region = PrivateRegion(length) else {
+            region = nil
             return
         }
         // In 8 MiB steps, each step's file pages dropped right after: the model is resident
@@ -44,8 +45,14 @@ final class WeightStorage {
         // end on 8 MiB address boundaries, so every released range is whole pages.
         let steps = CopySteps(from: start, to: region.pointer, length: length)
         ThreadPool(threadCount: max(2, ProcessInfo.processInfo.activeProcessorCount)).parallelFor(steps.count, steps)
-        copy = region.pointer
-        copyLength = region.length
+        self.region = region
+    }
+
+    /// Starts collapsing the private copy into huge pages on a background thread (call once the
+    /// weights are final, after any repacking). Nothing to do without a copy or off Linux.
+    func promoteToHugePages() {
+        guard let region else { return }
+        Thread.detachNewThread { region.collapseIntoHugePages() }
     }
 
     /// Drops the file mapping's copies of the tensor pages from this process's resident set, so
@@ -61,20 +68,25 @@ final class WeightStorage {
         #endif
     }
 
-    deinit {
-        if let copy { munmap(copy, copyLength) }
-    }
-
     /// The bytes of `tensor`, from the copy if there is one.
     func data(of tensor: GGUFTensorInfo) -> UnsafeRawPointer {
-        if let copy { return UnsafeRawPointer(copy + tensor.offset) }
+        if let region { return UnsafeRawPointer(region.pointer + tensor.offset) }
         return file.data(of: tensor)
     }
+}
 
-    private static func hugePageRegion(_ length: Int) -> (pointer: UnsafeMutableRawPointer, length: Int)? {
+/// Anonymous memory for the weight copy, 2 MiB-aligned, unmapped when the last owner (the
+/// storage, or a promotion still running) lets go. `@unchecked Sendable`: the pointer and length
+/// never change, and the promotion thread only asks the kernel to remap the pages.
+private final class PrivateRegion: @unchecked Sendable {
+    static let hugePage = 2 << 20
+    let pointer: UnsafeMutableRawPointer
+    let length: Int
+
+    init?(_ bytes: Int) {
         #if os(Linux)
-        let huge = 2 << 20
-        let rounded = (length + huge - 1) / huge * huge
+        let huge = Self.hugePage
+        let rounded = (bytes + huge - 1) / huge * huge
         // Over-allocate by one huge page so the start can be aligned to 2 MiB.
         let raw = mmap(nil, rounded + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
         guard let raw, raw != MAP_FAILED else { return nil }
@@ -84,11 +96,31 @@ final class WeightStorage {
         let tail = address + rounded + huge - (aligned + rounded)
         if let end = UnsafeMutableRawPointer(bitPattern: aligned + rounded), tail > 0 { munmap(end, tail) }
         guard let pointer = UnsafeMutableRawPointer(bitPattern: aligned) else { return nil }
-        _ = madvise(pointer, rounded, MADV_HUGEPAGE)
-        return (pointer, rounded)
+        // Ordinary pages for the copy, whatever the system's THP default (see WeightStorage).
+        _ = madvise(pointer, rounded, MADV_NOHUGEPAGE)
+        self.pointer = pointer
+        length = rounded
         #else
         return nil
         #endif
+    }
+
+    /// Collapses the region, 2 MiB at a time, into huge pages. Failures (an old kernel without
+    /// MADV_COLLAPSE, no free huge page) leave those pages as they are: correct, a little slower.
+    func collapseIntoHugePages() {
+        #if os(Linux)
+        let collapse: Int32 = 25   // MADV_COLLAPSE (Linux 6.1), not in every libc header
+        _ = madvise(pointer, length, MADV_HUGEPAGE)
+        var offset = 0
+        while offset < length {
+            _ = madvise(pointer + offset, Self.hugePage, collapse)
+            offset += Self.hugePage
+        }
+        #endif
+    }
+
+    deinit {
+        munmap(pointer, length)
     }
 }
 
