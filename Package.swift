@@ -28,8 +28,10 @@ let package = Package(
         .target(name: "LLMEngine",
                 dependencies: ["GGUF", "LLMKernels", "LLMTokenizers", "ChatTemplates"],
                 swiftSettings: swiftFast),
+        // Pure buddy logic, no I/O: POINT grammar and mapping, badge, prompts (DESIGN.md).
+        .target(name: "BuddyCore", swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
-                          dependencies: ["LLMEngine",
+                          dependencies: ["LLMEngine", "BuddyCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftFast),
         // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|bandwidth|isa|pool|quant|token|prefill|kquant]`.
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "LLMTokenizersTests", dependencies: ["LLMTokenizers", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
+        .testTarget(name: "BuddyCoreTests", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]
