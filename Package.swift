@@ -30,6 +30,8 @@ let package = Package(
                 swiftSettings: swiftFast),
         // Pure buddy logic, no I/O: POINT grammar and mapping, badge, prompts (DESIGN.md).
         .target(name: "BuddyCore", swiftSettings: swiftFast),
+        // Adapters to brains and services (the Anthropic and OpenAI-compatible wire formats first).
+        .target(name: "BuddyProviders", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
                           dependencies: ["LLMEngine", "BuddyCore",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyCoreTests", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
+        .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]
