@@ -20,3 +20,17 @@ final class LatencyBadgeTests: XCTestCase {
         XCTAssertFalse(BuddyPrompts.local.contains("[POINT:x,y"))
     }
 }
+
+/// The cloud prompt teaches exactly the grammar the parser reads: its examples parse.
+final class CloudPromptTests: XCTestCase {
+    func testEveryExampleInTheCloudPromptParses() {
+        let lines = BuddyPrompts.cloud.split(separator: "\n").filter { $0.hasPrefix("you: ") }
+        XCTAssertEqual(lines.count, 4)
+        let answers = lines.map { PointedAnswer(parsing: String($0.dropFirst(5))) }
+        XCTAssertEqual(answers.map(\.target), [PointTag(x: 1100, y: 42, label: "color inspector"), nil,
+                                               PointTag(x: 285, y: 11, label: "source control"),
+                                               PointTag(x: 400, y: 300, label: "terminal", screen: 2)])
+        XCTAssertTrue(answers[1].declined)
+        XCTAssertFalse(answers.contains { $0.spokenText.contains("[POINT") })
+    }
+}
