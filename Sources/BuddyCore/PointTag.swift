@@ -35,7 +35,7 @@ public struct PointedAnswer: Sendable, Equatable {
 
     /// Splits `answer` at its trailing tag. A malformed trailing tag is left in the text.
     public init(parsing answer: String) {
-        let trimmed = Self.trimmed(answer)
+        let trimmed = answer.trimmingWhitespace
         guard trimmed.hasSuffix("]"), let open = trimmed.ranges(of: "[POINT:").last,
               let tag = Self.tag(String(trimmed[open.upperBound...].dropLast())) else {
             spokenText = trimmed
@@ -43,7 +43,7 @@ public struct PointedAnswer: Sendable, Equatable {
             declined = false
             return
         }
-        spokenText = Self.trimmed(String(trimmed[..<open.lowerBound]))
+        spokenText = String(trimmed[..<open.lowerBound]).trimmingWhitespace
         switch tag {
         case .none:
             target = nil
@@ -64,8 +64,8 @@ public struct PointedAnswer: Sendable, Equatable {
         guard (1...3).contains(parts.count) else { return nil }
         let coordinates = parts[0].split(separator: ",", omittingEmptySubsequences: false)
         guard coordinates.count == 2,
-              let x = integer(trimmed(String(coordinates[0]))),
-              let y = integer(trimmed(String(coordinates[1]))) else { return nil }
+              let x = integer(String(coordinates[0]).trimmingWhitespace),
+              let y = integer(String(coordinates[1]).trimmingWhitespace) else { return nil }
         var tag = PointTag(x: x, y: y)
         switch parts.count {
         case 2:
@@ -82,7 +82,7 @@ public struct PointedAnswer: Sendable, Equatable {
     }
 
     private static func label(_ text: String) -> String? {
-        let label = trimmed(text)
+        let label = text.trimmingWhitespace
         return label.isEmpty ? nil : label
     }
 
@@ -96,12 +96,5 @@ public struct PointedAnswer: Sendable, Equatable {
     private static func integer(_ text: String) -> Int? {
         guard !text.isEmpty, text.count <= 9, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return Int(text)
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        var scalars = Substring(text)
-        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
-        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
-        return String(scalars)
     }
 }

@@ -68,7 +68,7 @@ public struct TurnMachine: Sendable, Equatable {
             phase = .transcribing
             return [.stopListeningAndTranscribe(turn: turn)]
         case (.transcribed(let text), .transcribing):
-            let question = Self.trimmed(text)
+            let question = text.trimmingWhitespace
             guard !question.isEmpty else {   // silence: nothing is sent, nothing said
                 phase = .idle
                 return []
@@ -94,13 +94,6 @@ public struct TurnMachine: Sendable, Equatable {
         default:
             return []
         }
-    }
-
-    private static func trimmed(_ text: String) -> String {
-        var s = Substring(text)
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return String(s)
     }
 }
 

@@ -101,7 +101,7 @@ struct WeightLoader {
     /// fastest kernel when the engine owns a private copy of the weights (``Repack``).
     func projection(_ name: String, rows: Int, columns: Int) throws(EngineError) -> WeightMatrix {
         let w = try matrix(name, rows: rows, columns: columns)
-        return storage.ownsCopy(of: try info(name)) && Repack.wantsRowGroups(w) ? Repack.rowGroups(w) : w
+        return storage.hasPrivateCopy && Repack.wantsRowGroups(w) ? Repack.rowGroups(w) : w
     }
 
     /// A Float32 vector such as a norm weight.

@@ -24,8 +24,8 @@ final class WeightStorage {
     private let region: PrivateRegion?
     private let dataSectionStart: UnsafeRawPointer?
 
-    /// True when `tensor` lives in this storage's private, writable copy (then every tensor does).
-    func ownsCopy(of tensor: GGUFTensorInfo) -> Bool { region != nil }
+    /// True when every tensor lives in this storage's private, writable copy.
+    var hasPrivateCopy: Bool { region != nil }
 
     /// With `privateCopies` the tensor data is copied (see above) on a temporary pool with one
     /// thread per core, whatever the inference thread count: most of the time goes to the kernel

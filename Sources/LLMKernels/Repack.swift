@@ -7,12 +7,7 @@ public enum Repack {
     /// Whether `w` qualifies for ``rowGroups(_:)`` and this CPU has the kernels that pay for
     /// it: Q4_1 or Q5_0, rows a multiple of 16, an even number of blocks per row, AVX-512 VNNI.
     public static func wantsRowGroups(_ w: WeightMatrix) -> Bool {
-        w.layout == .ggml && wantsRowGroups(type: w.type, rows: w.rows, columns: w.columns)
-    }
-
-    /// The same test for a matrix not made yet (`rows` × `columns` of `type`).
-    public static func wantsRowGroups(type: GGMLType, rows: Int, columns: Int) -> Bool {
-        (type == .q4_1 || type == .q5_0) && rows > 0 && rows % 16 == 0 && columns % 64 == 0
+        (w.type == .q4_1 || w.type == .q5_0) && w.layout == .ggml && w.rows % 16 == 0 && w.columns % 64 == 0
             && ck_isa() >= Int32(CK_ISA_AVX512)
     }
 

@@ -6,38 +6,18 @@ import XCTest
 /// the SSE decoder and the stream reader, whole and cut into random 1–40-byte chunks (which
 /// split UTF-8 characters), with LF and CRLF line ends, unknown events, and mid-stream errors.
 final class AnthropicStreamTests: XCTestCase {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/protocols")
+    private func bytes(_ name: String) throws -> [UInt8] { try Fixture.bytes(name) }
 
-    private func bytes(_ name: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: Self.fixtures.appendingPathComponent(name)))
-    }
-
-    /// Feeds `stream` in chunks drawn by `seed` (0 = all at once); returns text, end and error.
     private func replay(_ stream: [UInt8], seed: UInt64) -> (text: String, end: AnthropicStreamEvent?, error: AnthropicStreamError?) {
-        var decoder = ServerSentEventDecoder()
         var reader = AnthropicStreamReader()
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        var text = "", end: AnthropicStreamEvent? = nil
-        var offset = 0
-        while offset < stream.count {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            let size = seed == 0 ? stream.count : Int(state % 40) + 1
-            let chunk = stream[offset..<min(stream.count, offset + size)]
-            offset += chunk.count
-            for event in decoder.feed(chunk) {
-                do {
-                    switch try reader.read(event) {
-                    case .text(let piece)?: text += piece
-                    case let finished?: end = finished
-                    case nil: break
-                    }
-                } catch {
-                    return (text, end, error)
-                }
+        let result = BuddyProvidersTests.replay(stream, seed: seed) { event -> (text: String?, end: AnthropicStreamEvent?) in
+            switch try reader.read(event) {
+            case .text(let piece)?: return (piece, nil)
+            case let finished?: return (nil, finished)
+            case nil: return (nil, nil)
             }
         }
-        return (text, end, nil)
+        return (result.text, result.end, result.error as? AnthropicStreamError)
     }
 
     func testTheOKStreamGivesTheExpectedTextUnderAnyChunking() throws {

@@ -6,34 +6,18 @@ import XCTest
 /// the chat-completions reader, under random chunking; usage from whichever chunk carries it;
 /// a mid-stream error object.
 final class OpenAIStreamTests: XCTestCase {
-    private func bytes(_ name: String) throws -> [UInt8] {
-        Array(try Data(contentsOf: AnthropicStreamTests.fixtures.appendingPathComponent(name)))
-    }
+    private func bytes(_ name: String) throws -> [UInt8] { try Fixture.bytes(name) }
 
     private func replay(_ stream: [UInt8], seed: UInt64) -> (text: String, end: OpenAIStreamEvent?, error: OpenAIStreamError?) {
-        var decoder = ServerSentEventDecoder()
         var reader = OpenAIStreamReader()
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        var text = "", end: OpenAIStreamEvent? = nil
-        var offset = 0
-        while offset < stream.count {
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            let size = seed == 0 ? stream.count : Int(state % 40) + 1
-            let chunk = stream[offset..<min(stream.count, offset + size)]
-            offset += chunk.count
-            for event in decoder.feed(chunk) {
-                do {
-                    switch try reader.read(event) {
-                    case .text(let piece)?: text += piece
-                    case let finished?: end = finished
-                    case nil: break
-                    }
-                } catch {
-                    return (text, end, error)
-                }
+        let result = BuddyProvidersTests.replay(stream, seed: seed) { event -> (text: String?, end: OpenAIStreamEvent?) in
+            switch try reader.read(event) {
+            case .text(let piece)?: return (piece, nil)
+            case let finished?: return (nil, finished)
+            case nil: return (nil, nil)
             }
         }
-        return (text, end, nil)
+        return (result.text, result.end, result.error as? OpenAIStreamError)
     }
 
     func testEveryServerShapeGivesTheSameTextAndItsUsage() throws {
