@@ -30,10 +30,11 @@ let package = Package(
                 swiftSettings: swiftFast),
         // Pure buddy logic, no I/O: POINT grammar and mapping, badge, prompts (DESIGN.md).
         .target(name: "BuddyCore", swiftSettings: swiftFast),
-        // Adapters to brains and services (the Anthropic and OpenAI-compatible wire formats first).
-        .target(name: "BuddyProviders", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
+        // Adapters to brains and services: the local engine, Anthropic, OpenAI-compatible servers,
+        // PostHog, settings and secrets, network status.
+        .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine"], swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
-                          dependencies: ["LLMEngine", "BuddyCore",
+                          dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftFast),
         // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|bandwidth|isa|pool|quant|token|prefill|kquant]`.
@@ -47,7 +48,7 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyCoreTests", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
-        .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders"], swiftSettings: swiftFast),
+        .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders", "BuddyCore", "LLMEngine"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]
