@@ -35,6 +35,8 @@ public enum StopReason: Sendable, Equatable {
     case maxTokens
     /// A stop sequence matched.
     case stopSequence
+    /// The listener stopped it (barge-in, Ctrl-C).
+    case cancelled
     /// Any other reason the server named (refusal, content filter, …).
     case other(String)
 }
