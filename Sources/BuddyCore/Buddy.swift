@@ -65,7 +65,9 @@ public actor Buddy {
 
     private func runTurn(_ question: String, wantsScreens: Bool, emit: @escaping @Sendable (TurnEvent) -> Void) async throws {
         let mode = self.mode
-        let online = await network.isOnline()
+        // A chosen server on this machine needs no network; everything else asks the route table.
+        let onMachine = mode.isCloud && brains.remote[mode].map { !$0.needsInternet } == true
+        let online = onMachine ? true : await network.isOnline()
         let readiness = await brains.local?.readiness() ?? .notDownloaded
         let plan = resolve(TurnPlanner.plan(question: question, mode: mode, isOnline: online, local: readiness),
                            mode: mode, readiness: readiness)

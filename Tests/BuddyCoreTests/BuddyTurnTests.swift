@@ -102,3 +102,19 @@ final class BuddyTurnTests: XCTestCase {
         XCTAssertTrue(hint.contains("ANTHROPIC_API_KEY"))
     }
 }
+
+/// A server on this machine (a local Ollama) answers with the network down.
+final class OnMachineServerTests: XCTestCase {
+    final class LoopbackServerBrain: RemoteBrain, @unchecked Sendable {
+        let badgeName = "cloud"
+        let needsInternet = false
+        func answer(_ question: BrainQuestion, screens: [ScreenImage]) -> BrainStream { scriptedStream(["hi"]) }
+    }
+
+    func testAnOpenAICompatibleServerOnThisMachineIsAskedWhileOffline() async {
+        let buddy = Buddy(brains: .init(local: nil, remote: [.openai: LoopbackServerBrain()]), mode: .openai,
+                          capturer: nil, network: FixedNetwork(online: false))
+        let turn = await runTurn(buddy, "hello", wantsScreens: false)
+        XCTAssertEqual(turn.events.outcome?.spokenText, "hi")
+    }
+}

@@ -83,6 +83,13 @@ public protocol LocalBrain: Sendable {
 public protocol RemoteBrain: Sendable {
     /// What the badge calls it ("cloud").
     var badgeName: String { get }
+    /// False for a server on this machine (a local Ollama or llama.cpp server at a loopback
+    /// address): it answers with the network down, so the offline nudge does not apply.
+    var needsInternet: Bool { get }
     /// Asks `question`, showing `screens` (empty for a text-only turn).
     func answer(_ question: BrainQuestion, screens: [ScreenImage]) -> BrainStream
+}
+
+extension RemoteBrain {
+    public var needsInternet: Bool { true }
 }
