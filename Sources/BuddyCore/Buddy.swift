@@ -23,14 +23,16 @@ public actor Buddy {
     private let network: any NetworkStatus
     private let analytics: (any AnalyticsSink)?
     private let policy: AnalyticsPolicy
+    private let maxTokens: Int
     public private(set) var mode: BrainMode
     public private(set) var history: ConversationHistory
     private var saidTextOnly = false
 
     public init(brains: Brains, mode: BrainMode, capturer: (any ScreenCapturer)?, network: any NetworkStatus,
                 analytics: (any AnalyticsSink)? = nil, policy: AnalyticsPolicy = AnalyticsPolicy(),
-                history: ConversationHistory = ConversationHistory()) {
+                history: ConversationHistory = ConversationHistory(), maxTokens: Int = 1024) {
         self.brains = brains
+        self.maxTokens = maxTokens
         self.mode = mode
         self.capturer = capturer
         self.network = network
@@ -117,7 +119,7 @@ public actor Buddy {
     }
 
     private func brainQuestion(_ text: String, system: String, for origin: AnswerOrigin) -> BrainQuestion {
-        BrainQuestion(system: system, history: history.context(for: origin), question: text)
+        BrainQuestion(system: system, history: history.context(for: origin), question: text, maxTokens: maxTokens)
     }
 
     private func finish(question: String, outcome: TurnOutcome) {

@@ -1,34 +1,25 @@
 import ArgumentParser
 import ChatTemplates
 import Foundation
+import BuddyCore
 import LLMEngine
 
-/// `clicky chat`: a typed conversation with the local brain. Answers stream as they are
+/// `clicky chat`: a typed conversation with the chosen brain. Answers stream as they are
 /// generated, the latency badge follows each one, and the last 10 exchanges are remembered.
 struct Chat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Talk to the local brain in the terminal (Ctrl-D to leave, /reset to forget).")
+        abstract: "Talk to the buddy in the terminal (Ctrl-D to leave, /reset to forget).")
 
-    @Option(name: .long, help: "Which brain answers (only 'local' so far).")
-    var brain: String = "local"
-
+    @OptionGroup var brains: BrainOptions
     @OptionGroup var options: ModelOptions
 
-    /// The original app keeps ten exchanges of history.
-    static let historyLimit = 10
-
-    func validate() throws {
-        guard brain == "local" else { throw ValidationError("brain '\(brain)' is not available yet; use --brain local") }
-    }
-
     func run() async throws {
-        let engine = try options.loadEngine()
+        let assembled = try brains.assemble(model: options)
         let interrupts = InterruptMonitor()
+        let printer = TurnPrinter(buddy: assembled.buddy, wantsScreens: assembled.wantsScreens,
+                                  interrupts: interrupts, streaming: true)
         let interactive = isatty(STDIN_FILENO) != 0
-        var history: [(user: String, assistant: String)] = []
-        if interactive {
-            printError("clicky · local · \(URL(fileURLWithPath: engine.path).lastPathComponent) · loaded in \(String(format: "%.2f", engine.loadSeconds))s · /reset forgets, Ctrl-D leaves")
-        }
+        if interactive { printError(greeting(assembled)) }
         while true {
             if interactive { writeOut("› ") }
             guard let line = readLine(strippingNewline: true) else { break }
@@ -36,27 +27,28 @@ struct Chat: AsyncParsableCommand {
             if question.isEmpty { continue }
             if question == "/exit" || question == "/quit" { break }
             if question == "/reset" {
-                history.removeAll()
+                await assembled.buddy.forgetHistory()
                 printError("(history cleared)")
                 continue
             }
-            var messages = [ChatMessage(role: .system, content: LocalPrompt.system)]
-            for exchange in history.suffix(Self.historyLimit) {
-                messages.append(ChatMessage(role: .user, content: exchange.user))
-                messages.append(ChatMessage(role: .assistant, content: exchange.assistant))
+            do {
+                let outcome = try await printer.run(question)
+                writeOut("\n")
+                if let badge = outcome.badge { printError(badge) }
+                if outcome.record.stopReason == .cancelled { printError("(stopped)") }
+            } catch let error as CLIError where error.exitCode != ExitStatus.usage {
+                // One failed turn does not end the conversation.
+                writeOut("\n")
+                printError(error.description)
             }
-            messages.append(ChatMessage(role: .user, content: question))
-            let answer = try await streamAnswer(engine: engine, prompt: .chat(messages),
-                                                options: options.generation, interrupts: interrupts) { writeOut($0) }
-            writeOut("\n")
-            if let record = answer.record {
-                printError(Badge.text(brain: "local", firstTokenSeconds: record.firstTokenSeconds,
-                                      tokensPerSecond: record.decodeTokensPerSecond))
-                if record.stopReason == .cancelled { printError("(stopped)") }
-            }
-            history.append((question, answer.text.trimmingCharacters(in: .whitespacesAndNewlines)))
-            if history.count > Self.historyLimit { history.removeFirst(history.count - Self.historyLimit) }
         }
+    }
+
+    private func greeting(_ assembled: BrainOptions.Assembled) -> String {
+        guard let engine = assembled.engine?.loadedEngine else {
+            return "clicky · \(assembled.mode.rawValue) · /reset forgets, Ctrl-D leaves"
+        }
+        return "clicky · \(assembled.mode.rawValue) · \(URL(fileURLWithPath: engine.path).lastPathComponent) · loaded in \(String(format: "%.2f", engine.loadSeconds))s · /reset forgets, Ctrl-D leaves"
     }
 }
 
@@ -67,49 +59,31 @@ struct Ask: AsyncParsableCommand {
     @Argument(help: "The question.")
     var question: [String]
 
-    @Option(name: .long, help: "Which brain answers (only 'local' so far).")
-    var brain: String = "local"
-
     @Flag(name: .long, help: "Print the answer and its measurements as JSON.")
     var json = false
 
+    @OptionGroup var brains: BrainOptions
     @OptionGroup var options: ModelOptions
 
     func validate() throws {
-        guard brain == "local" else { throw ValidationError("brain '\(brain)' is not available yet; use --brain local") }
         guard !question.joined().trimmingCharacters(in: .whitespaces).isEmpty else {
             throw ValidationError("the question is empty")
         }
     }
 
     func run() async throws {
-        let engine = try options.loadEngine()
-        let interrupts = InterruptMonitor()
-        let messages = [ChatMessage(role: .system, content: LocalPrompt.system),
-                        ChatMessage(role: .user, content: question.joined(separator: " "))]
-        let streaming = !json
-        let answer = try await streamAnswer(engine: engine, prompt: .chat(messages), options: options.generation,
-                                            interrupts: interrupts) { text in if streaming { writeOut(text) } }
-        guard let record = answer.record else { throw CLIError("generation ended without a result") }
-        let badge = Badge.text(brain: "local", firstTokenSeconds: record.firstTokenSeconds,
-                               tokensPerSecond: record.decodeTokensPerSecond)
+        let assembled = try brains.assemble(model: options)
+        let printer = TurnPrinter(buddy: assembled.buddy, wantsScreens: assembled.wantsScreens,
+                                  interrupts: InterruptMonitor(), streaming: !json)
+        let outcome = try await printer.run(question.joined(separator: " "))
         if json {
-            let payload = AskOutput(answer: answer.text.trimmingCharacters(in: .whitespacesAndNewlines),
-                                    brain: "local", badge: badge, record: record)
-            writeOut(try JSONOutput.encode(payload) + "\n")
+            writeOut(try JSONOutput.encode(AskOutput(outcome)) + "\n")
         } else {
             writeOut("\n")
-            printError(badge)
+            if let badge = outcome.badge { printError(badge) }
         }
-        if record.stopReason == .cancelled { throw CLIError("interrupted", exitCode: ExitStatus.interrupted) }
+        if outcome.record.stopReason == .cancelled { throw CLIError("interrupted", exitCode: ExitStatus.interrupted) }
     }
-}
-
-struct AskOutput: Encodable {
-    let answer: String
-    let brain: String
-    let badge: String
-    let record: GenerationRecord
 }
 
 enum JSONOutput {

@@ -33,6 +33,9 @@ public final class EngineBrain: LocalBrain, @unchecked Sendable {
 
     public let modelPath: String
 
+    /// The engine, once loaded.
+    public var loadedEngine: LocalEngine? { lock.withLock { engine } }
+
     /// Loads the model (on the caller's task; run it detached to keep answering meanwhile) and
     /// returns the readiness it ends in: `.ready`, `.failed(reason)` or `.notDownloaded`.
     @discardableResult
