@@ -80,6 +80,17 @@ final class OpenAICompatibleBrainTests: XCTestCase {
         }
     }
 
+    func testTheEnvironmentNamesTheServerAndTheKey() throws {
+        let local = try OpenAICompatibleConfiguration(environment: ["OPENAI_BASE_URL": "http://localhost:11434"], model: "llama3.2")
+        XCTAssertEqual(local.baseURL.absoluteString, "http://localhost:11434")
+        XCTAssertNil(local.apiKey)
+        let openAI = try OpenAICompatibleConfiguration(environment: ["OPENAI_API_KEY": "sk-1"], model: "gpt-4o-mini")
+        XCTAssertEqual(openAI.url.absoluteString, "https://api.openai.com/v1/chat/completions")
+        XCTAssertEqual(openAI.apiKey, APIKey("sk-1"))
+        XCTAssertThrowsError(try OpenAICompatibleConfiguration(environment: ["OPENAI_API_KEY": ""], model: "m"))
+        XCTAssertThrowsError(try OpenAICompatibleConfiguration(environment: ["OPENAI_BASE_URL": "localhost:11434"], model: "m"))
+    }
+
     func testNoModelNameIsNotConfigured() async {
         let transport = ScriptedTransport([])
         let outcome = await collect(brain(transport, model: "").answer(BrainQuestion(system: "", question: "Hi?"), screens: []))

@@ -46,32 +46,15 @@ public struct AnthropicConfiguration: Sendable, Equatable {
     /// `CLICKY_WORKER_URL` for proxy mode. With both, the key wins: the request then goes to
     /// Anthropic alone instead of through a third party's worker.
     public init(environment: [String: String], model: String = AnthropicConfiguration.sonnet) throws(BrainError) {
-        let value = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        if let key = value("ANTHROPIC_API_KEY") {
-            var base = Self.defaultBaseURL
-            if let text = value("ANTHROPIC_BASE_URL") {
-                guard let url = Self.webURL(text) else {
-                    throw .notConfigured("ANTHROPIC_BASE_URL is not an http(s) address: \(text)")
-                }
-                base = url
-            }
+        let settings = CloudEnvironment(environment)
+        if let key = settings.value("ANTHROPIC_API_KEY") {
+            let base = try settings.webURL("ANTHROPIC_BASE_URL") ?? Self.defaultBaseURL
             self.init(endpoint: .direct(apiKey: APIKey(key), baseURL: base), model: model)
-        } else if let text = value("CLICKY_WORKER_URL") {
-            guard let url = Self.webURL(text) else {
-                throw .notConfigured("CLICKY_WORKER_URL is not an http(s) address: \(text)")
-            }
-            self.init(endpoint: .proxy(workerURL: url), model: model)
+        } else if let worker = try settings.webURL("CLICKY_WORKER_URL") {
+            self.init(endpoint: .proxy(workerURL: worker), model: model)
         } else {
             throw .notConfigured("no Claude access: set ANTHROPIC_API_KEY (or CLICKY_WORKER_URL for a proxy)")
         }
-    }
-
-    /// `text` as an http or https URL with a host, or nil.
-    static func webURL(_ text: String) -> URL? {
-        guard let url = URL(string: text.trimmingCharacters(in: .whitespaces)),
-              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              url.host != nil else { return nil }
-        return url
     }
 
     /// The key sent with each request (nil through a proxy), also what errors are scrubbed of.
@@ -81,10 +64,33 @@ public struct AnthropicConfiguration: Sendable, Equatable {
     }
 
     /// Where the request goes: `{base}/v1/messages`, or `{worker}/chat`.
-    var url: URL {
+    public var url: URL {
         switch endpoint {
         case .direct(_, let base): base.appendingPathComponent("v1").appendingPathComponent("messages")
         case .proxy(let worker): worker.appendingPathComponent("chat")
         }
+    }
+}
+
+/// Environment variables as the cloud configurations read them: an empty value counts as unset,
+/// and an address must be http(s) with a host (a typo is named, not silently ignored).
+struct CloudEnvironment {
+    let variables: [String: String]
+
+    init(_ variables: [String: String]) { self.variables = variables }
+
+    func value(_ name: String) -> String? {
+        guard let text = variables[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return text
+    }
+
+    /// The address in `name`; nil when unset.
+    func webURL(_ name: String) throws(BrainError) -> URL? {
+        guard let text = value(name) else { return nil }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", url.host != nil else {
+            throw .notConfigured("\(name) is not an http(s) address: \(text)")
+        }
+        return url
     }
 }

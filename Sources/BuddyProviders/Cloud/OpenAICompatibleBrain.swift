@@ -29,8 +29,23 @@ public struct OpenAICompatibleConfiguration: Sendable, Equatable {
         self.timeout = timeout
     }
 
+    /// OpenAI's own server, for a key given without an address.
+    public static let openAIBaseURL = URL(string: "https://api.openai.com/v1") ?? URL(fileURLWithPath: "/")
+
+    /// The configuration the environment describes (passed in, not read here):
+    /// `OPENAI_BASE_URL` (a local server needs no key) and/or `OPENAI_API_KEY` (alone: OpenAI
+    /// itself). The model name comes from the caller: no variable names it.
+    public init(environment: [String: String], model: String) throws(BrainError) {
+        let settings = CloudEnvironment(environment)
+        let key = settings.value("OPENAI_API_KEY").map(APIKey.init)
+        guard let base = try settings.webURL("OPENAI_BASE_URL") ?? (key == nil ? nil : Self.openAIBaseURL) else {
+            throw .notConfigured("no OpenAI-compatible server: set OPENAI_BASE_URL (e.g. http://localhost:11434) or OPENAI_API_KEY")
+        }
+        self.init(baseURL: base, apiKey: key, model: model)
+    }
+
     /// `{base}/v1/chat/completions`, not doubling a `/v1` the base already ends in.
-    var url: URL {
+    public var url: URL {
         let path = baseURL.path.hasSuffix("/") ? String(baseURL.path.dropLast()) : baseURL.path
         let versioned = path.hasSuffix("/v1") ? baseURL : baseURL.appendingPathComponent("v1")
         return versioned.appendingPathComponent("chat").appendingPathComponent("completions")
