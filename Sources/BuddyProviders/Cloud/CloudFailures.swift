@@ -79,7 +79,8 @@ extension BrainError {
     }
 
     /// The same error with every occurrence of `key` replaced, so a server or proxy that echoes
-    /// the key back cannot put it in front of the user or into a log.
+    /// the key back cannot put it in front of the user or into a log. Keys of fewer than four
+    /// characters are left alone: they protect nothing, and scrubbing them would garble words.
     func redacting(_ key: APIKey?) -> BrainError {
         guard let secret = key?.value, secret.count >= 4 else { return self }
         let clean = { (text: String) in text.replacingOccurrences(of: secret, with: "<redacted>") }
