@@ -66,6 +66,10 @@ extension LoopbackCore {
 
     /// Writes `reply`; true if the connection should now be closed gracefully (finished or cut).
     private func deliver(_ reply: LoopbackReply, to request: LoopbackRequest, index: Int, on fd: Int32) -> Bool {
+        if reply.hangsUp {
+            record(.cut(request: index))
+            return true
+        }
         if reply.delayBeforeHead > 0 {
             guard settle(wait(on: fd, seconds: reply.delayBeforeHead), index) else { return false }
         }

@@ -53,6 +53,8 @@ struct LoopbackReply: Sendable {
     /// Close the connection after this many body bytes although more were announced (with
     /// `.chunked`: without the final `0` chunk).
     var cutAfter: Int?
+    /// Close the connection right after reading the request, without a status line.
+    var hangsUp = false
 
     init(status: Int = 200, headers: [String: String] = [:], body: [UInt8] = [],
          framing: LoopbackFraming = .contentLength, chunkSize: Int? = nil, delay: Double = 0,
@@ -67,6 +69,13 @@ struct LoopbackReply: Sendable {
         self.holdAfter = holdAfter
         self.gate = gate
         self.cutAfter = cutAfter
+    }
+
+    /// No answer at all: the connection closes as soon as the request has been read.
+    static var hangUp: LoopbackReply {
+        var reply = LoopbackReply()
+        reply.hangsUp = true
+        return reply
     }
 
     /// A text body with its content type (`application/json`, `text/event-stream`, …).
@@ -126,7 +135,7 @@ enum LoopbackEvent: Sendable, Equatable {
     case holding(request: Int)
     /// The whole reply was written and the connection closed normally.
     case finished(request: Int)
-    /// The connection was closed on purpose before the announced end (`cutAfter`).
+    /// The connection was closed on purpose before the announced end (`cutAfter`, `hangUp`).
     case cut(request: Int)
     /// The client closed or reset the connection before the reply was finished.
     case clientClosed(request: Int)
