@@ -42,6 +42,7 @@ struct Chat: AsyncParsableCommand {
                 printError(error.description)
             }
         }
+        await assembled.analytics?.flush()
     }
 
     private func greeting(_ assembled: BrainOptions.Assembled) -> String {
@@ -75,7 +76,14 @@ struct Ask: AsyncParsableCommand {
         let assembled = try brains.assemble(model: options)
         let printer = TurnPrinter(buddy: assembled.buddy, wantsScreens: assembled.wantsScreens,
                                   interrupts: InterruptMonitor(), streaming: !json)
-        let outcome = try await printer.run(question.joined(separator: " "))
+        let outcome: TurnOutcome
+        do {
+            outcome = try await printer.run(question.joined(separator: " "))
+            await assembled.analytics?.flush()
+        } catch {
+            await assembled.analytics?.flush()
+            throw error
+        }
         if json {
             writeOut(try JSONOutput.encode(AskOutput(outcome)) + "\n")
         } else {

@@ -29,6 +29,9 @@ struct CLIError: Error, CustomStringConvertible {
 
 @main
 struct Clicky: AsyncParsableCommand {
+    /// This build's version (`clicky --version`, analytics' `app_version`).
+    static let version = "0.5.0"
+
     static let configuration = CommandConfiguration(
         commandName: "clicky",
         abstract: "A voice AI buddy that lives beside your cursor — Local Mode runs on this machine.",
@@ -36,6 +39,7 @@ struct Clicky: AsyncParsableCommand {
         Without a display the buddy runs as `clicky chat`.
         Exit codes: 0 ok · 1 failure · 2 usage · 3 invalid model or input file · 4 network · 130 interrupted.
         """,
+        version: Clicky.version,
         subcommands: [Chat.self, Ask.self, Generate.self, Bench.self],
         defaultSubcommand: Chat.self)
 
