@@ -308,4 +308,38 @@ extension PostHogClientTests {
             XCTAssertEqual(config?.batchURL.absoluteString, expected)
         }
     }
+
+    /// End to end: the batch goes through `URLSessionTransport` over a real socket to the
+    /// loopback server, which first answers 503 (retried) and then 200.
+    func testABatchCrossesARealSocketThroughURLSessionTransport() async throws {
+        let server = try LoopbackServer(replies: [
+            .text(#"{"detail":"busy"}"#, status: 503, contentType: "application/json"),
+            .text(#"{"status":1}"#, contentType: "application/json"),
+        ])
+        let config = try XCTUnwrap(PostHogConfiguration(apiKey: Self.fixtureKey, host: server.baseURL,
+                                                        distinctID: Self.fixtureID, appVersion: "1.0.0",
+                                                        retryDelay: 0.001, requestTimeout: 5))
+        let sink = PostHogClient(configuration: config, transport: URLSessionTransport(), clock: { Self.newYear })
+        sink.record(.appOpened(version: "1.0.0"))
+        sink.record(.answered(brain: "local", characters: 42, firstTokenSeconds: 0.25))
+        await sink.flush(timeout: 10)
+
+        XCTAssertEqual(server.requests.count, 2)
+        XCTAssertEqual(sink.statistics.sent, 2)
+        let received = try XCTUnwrap(server.requests.last)
+        XCTAssertEqual(received.method, "POST")
+        XCTAssertEqual(received.target, "/batch/")
+        XCTAssertEqual(received.header("content-type"), "application/json")
+        let body = try JSONValue.parse(received.body)
+        XCTAssertEqual(body.object?["api_key"], .string(Self.fixtureKey))
+        XCTAssertEqual(body.object?["sent_at"], .string("2026-01-01T00:00:00.000Z"))
+        guard case .array(let events)? = body.object?["batch"] else { return XCTFail("no batch array") }
+        XCTAssertEqual(events.map { $0.object?["event"] }, [.string("app_opened"), .string("ai_response_received")])
+        XCTAssertEqual(events.map { $0.object?["distinct_id"] }, Array(repeating: .string(Self.fixtureID), count: 2))
+        let answered = try XCTUnwrap(events.last?.object?["properties"]?.object)
+        XCTAssertEqual(answered["character_count"], .number(42))
+        XCTAssertEqual(answered["first_token_seconds"], .number(0.25))
+        XCTAssertEqual(answered["$lib"], .string("clicky-swift"))
+        XCTAssertEqual(try JSONValue.parse(server.requests[0].body), body, "the retry resends the same batch")
+    }
 }
