@@ -124,16 +124,18 @@ public actor Buddy {
 
     private func finish(question: String, outcome: TurnOutcome) {
         history.append(Exchange(question: question, answer: outcome.spokenText, origin: outcome.origin))
-        track(.answered(brain: outcome.brainName, characters: outcome.spokenText.count,
-                        firstTokenSeconds: outcome.record.firstTokenSeconds ?? 0))
+        // With the content opt-in (cloud turns only) the answer event carries the text, as the
+        // original's did; otherwise the same event goes without it. Never both.
+        let transcript = policy.contentEvent("user_message_sent", text: question, origin: outcome.origin)
+        let response = policy.contentEvent("ai_response_received", text: outcome.spokenText, origin: outcome.origin)
+        if let analytics, let transcript, let response {
+            analytics.record(transcript)
+            analytics.record(response)
+        } else {
+            track(.answered(brain: outcome.brainName, characters: outcome.spokenText.count,
+                            firstTokenSeconds: outcome.record.firstTokenSeconds ?? 0))
+        }
         if outcome.point != nil { track(.elementPointed) }
-        guard let analytics else { return }
-        if let event = policy.contentEvent("user_message_sent", text: question, origin: outcome.origin) {
-            analytics.record(event)
-        }
-        if let event = policy.contentEvent("ai_response_received", text: outcome.spokenText, origin: outcome.origin) {
-            analytics.record(event)
-        }
     }
 
     private func track(_ event: AnalyticsEvent) {

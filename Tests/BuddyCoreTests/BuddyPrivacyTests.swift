@@ -30,6 +30,8 @@ final class BuddyPrivacyTests: XCTestCase {
         _ = await runTurn(buddy, "what is this", wantsScreens: false)
         XCTAssertEqual(analytics.contents.value.map(\.name), ["user_message_sent", "ai_response_received"],
                        "a cloud turn's content goes only because the user opted in")
+        XCTAssertEqual(analytics.events.value, ["ai_response_received", "brain_selected"],
+                       "the cloud answer is reported once, with its text, not a second time without")
     }
 
     func testAnalyticsOffRecordsNothing() async {
