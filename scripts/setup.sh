@@ -12,7 +12,8 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # --- Debian packages -------------------------------------------------------------------
 # Only what the code built so far needs. Each entry is checked with dpkg before apt runs.
 # strace and util-linux (unshare): the privacy tests prove a Local Mode turn opens no network socket.
-debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux)
+# libsecret-tools: secret-tool, through which API keys are kept in the desktop keyring.
+debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools)
 missing=()
 for p in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -75,6 +75,31 @@ final class CloudLoopbackTests: XCTestCase {
         XCTAssertEqual(sleeps.requested, [1])
     }
 
+    /// Every recorded error body over a real socket: the status decides the error and whether
+    /// the SDKs' retries happen (waits recorded, not slept).
+    func testEveryRecordedHTTPErrorOverARealSocket() async throws {
+        let cases: [(status: Int, file: String, attempts: Int, matches: (BrainError) -> Bool)] = [
+            (400, "anthropic-error-400.json", 1, { if case .rejected(400, _) = $0 { true } else { false } }),
+            (400, "anthropic-error-400-max-tokens.json", 1, { if case .rejected(400, _) = $0 { true } else { false } }),
+            (401, "anthropic-error-401.json", 1, { if case .authentication = $0 { true } else { false } }),
+            (403, "anthropic-error-403.json", 1, { if case .permission = $0 { true } else { false } }),
+            (404, "anthropic-error-404.json", 1, { if case .rejected(404, _) = $0 { true } else { false } }),
+            (413, "anthropic-error-413.json", 1, { if case .requestTooLarge = $0 { true } else { false } }),
+            (429, "anthropic-error-429.json", 3, { if case .rateLimited = $0 { true } else { false } }),
+            (500, "anthropic-error-500.json", 3, { if case .serverFailed(500, _) = $0 { true } else { false } }),
+            (529, "anthropic-error-529.json", 3, { if case .serverFailed(529, _) = $0 { true } else { false } }),
+        ]
+        for (status, file, attempts, matches) in cases {
+            let body = try expectedText(file)
+            let server = try LoopbackServer { _ in .text(body, status: status, contentType: "application/json") }
+            let outcome = await collect(claude(server).answer(question, screens: []))
+            let error = try XCTUnwrap(outcome.error, file)
+            XCTAssertTrue(matches(error), "\(file): \(error)")
+            XCTAssertEqual(server.requests.count, attempts, file)
+            XCTAssertFalse(error.description.contains("sk-ant-mock-key"))
+        }
+    }
+
     func testACutConnectionIsLostAndDoesNotHang() async throws {
         let stream = try Fixture.bytes("anthropic-stream-ok.sse")
         for framing in [LoopbackFraming.contentLength, .chunked, .closeDelimited] {
