@@ -19,11 +19,7 @@ public struct AnthropicBrain: RemoteBrain {
     }
 
     public func answer(_ question: BrainQuestion, screens: [ScreenImage]) -> BrainStream {
-        do {
-            return call.answer(try request(for: question, screens: screens), as: AnthropicDialect.self)
-        } catch {
-            return CloudCall.failing(error.redacting(configuration.apiKey))
-        }
+        call.answer(as: AnthropicDialect.self) { () throws(BrainError) in try request(for: question, screens: screens) }
     }
 
     /// The HTTP request for one turn.

@@ -43,6 +43,17 @@ struct CloudCall: Sendable {
     }
 
     /// A stream that fails at once: the brain could not even build its request.
+    /// Builds the request and answers it; a request that cannot be built fails the stream
+    /// (scrubbed of the key) without anything being sent.
+    func answer<Dialect: CloudStreamDialect>(as dialect: Dialect.Type,
+                                             building build: () throws(BrainError) -> HTTPRequest) -> BrainStream {
+        do {
+            return answer(try build(), as: dialect)
+        } catch {
+            return Self.failing(error.redacting(secret))
+        }
+    }
+
     static func failing(_ error: BrainError) -> BrainStream {
         let (stream, continuation) = BrainStream.makeStream()
         continuation.finish(throwing: error)

@@ -68,11 +68,7 @@ public struct OpenAICompatibleBrain: RemoteBrain {
     }
 
     public func answer(_ question: BrainQuestion, screens: [ScreenImage]) -> BrainStream {
-        do {
-            return call.answer(try request(for: question, screens: screens), as: OpenAIDialect.self)
-        } catch {
-            return CloudCall.failing(error.redacting(configuration.apiKey))
-        }
+        call.answer(as: OpenAIDialect.self) { () throws(BrainError) in try request(for: question, screens: screens) }
     }
 
     /// The HTTP request for one turn.
