@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "BuddyCore", swiftSettings: swiftFast),
         // Adapters to brains and services: the local engine, Anthropic, OpenAI-compatible servers,
         // PostHog, settings and secrets, network status.
-        .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine", "ChatTemplates"], swiftSettings: swiftFast),
+        .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine", "ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
                           dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],

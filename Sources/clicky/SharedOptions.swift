@@ -1,4 +1,5 @@
 import ArgumentParser
+import BuddyProviders
 import Foundation
 import LLMEngine
 
@@ -75,30 +76,26 @@ enum ModelLocator {
     }
 
     static func resolve(_ name: String?) throws -> String {
-        let fileManager = FileManager.default
         guard let name, !name.isEmpty else {
             let path = modelsDirectory.appendingPathComponent(defaultModelFile).path
-            guard fileManager.fileExists(atPath: path) else {
+            guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIError("the default model is not installed (\(path)); run scripts/setup.sh",
                                exitCode: ExitStatus.invalidInput)
             }
             return path
         }
-        if name.contains("/") || name.hasSuffix(".gguf") && fileManager.fileExists(atPath: name) {
-            guard fileManager.fileExists(atPath: name) else {
-                throw CLIError("model file not found: \(name)", exitCode: ExitStatus.invalidInput)
-            }
-            return name
-        }
-        var candidates = [name, name + ".gguf"]
-        if let entry = ModelCatalog.model(named: name) { candidates.insert(entry.file, at: 0) }
-        for candidate in candidates {
-            let path = modelsDirectory.appendingPathComponent(candidate).path
-            if fileManager.fileExists(atPath: path) { return path }
-        }
+        // A path, a file in the models directory, a catalogue name, or a Hub file in the
+        // Hugging Face cache: resolved on this machine only, never over the network.
+        if let path = Models.store().0.resolve(name) { return path }
         if let entry = ModelCatalog.model(named: name) {
-            throw CLIError("model '\(entry.name)' is not installed (\(entry.file) in \(modelsDirectory.path))",
-                           exitCode: ExitStatus.invalidInput)
+            let hint = ModelStore.hubFile(for: name) == nil ? "run scripts/setup.sh" : "clicky models pull \(entry.name)"
+            throw CLIError("model '\(entry.name)' is not installed (\(hint))", exitCode: ExitStatus.invalidInput)
+        }
+        if ModelStore.hubFile(for: name) != nil {
+            throw CLIError("model '\(name)' is not installed (clicky models pull \(name))", exitCode: ExitStatus.invalidInput)
+        }
+        if name.contains("/") {
+            throw CLIError("model file not found: \(name)", exitCode: ExitStatus.invalidInput)
         }
         throw CLIError("no model named '\(name)' in \(modelsDirectory.path)", exitCode: ExitStatus.invalidInput)
     }

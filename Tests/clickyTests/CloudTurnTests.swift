@@ -29,7 +29,7 @@ final class CloudTurnTests: XCTestCase {
     }
 
     func testSonnetStreamsTheAnswerWithTheKeyAndTheCloudPrompt() throws {
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-stream-ok.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-stream-ok.sse")])
         let result = try ask(["--brain", "sonnet", "what", "is", "this?"],
                              environment: ["ANTHROPIC_API_KEY": "sk-ant-test-key-123", "ANTHROPIC_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -43,13 +43,13 @@ final class CloudTurnTests: XCTestCase {
         XCTAssertEqual(body["model"] as? String, "claude-sonnet-4-6")
         XCTAssertEqual(body["stream"] as? Bool, true)
         XCTAssertTrue((body["system"] as? String ?? "").contains("[POINT:"), "the cloud prompt teaches pointing")
-        XCTAssertFalse(request.body.contains("\"image\""), "a terminal turn sends no screenshot without --screen")
+        XCTAssertFalse((request.body ?? "").contains("\"image\""), "a terminal turn sends no screenshot without --screen")
     }
 
     func testOpusAndTheModelNamesFromConfigToml() throws {
         try "[anthropic]\nopus_model = \"claude-opus-4-7\"\n".write(
             to: configHome.appendingPathComponent("clicky/config.toml"), atomically: true, encoding: .utf8)
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-stream-ok.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-stream-ok.sse")])
         let result = try ask(["--brain", "opus", "--json", "hi"],
                              environment: ["ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -61,7 +61,7 @@ final class CloudTurnTests: XCTestCase {
     }
 
     func testTheWorkerProxyGetsTheChatRouteAndNoKey() throws {
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-stream-ok.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-stream-ok.sse")])
         let result = try ask(["--brain", "sonnet", "hi"], environment: ["CLICKY_WORKER_URL": server.baseURL])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(server.requests.first?.path, "/chat")
@@ -71,7 +71,7 @@ final class CloudTurnTests: XCTestCase {
     func testAnOpenAICompatibleServerOnThisMachine() throws {
         try "[openai]\nmodel = \"llama3.2\"\n".write(
             to: configHome.appendingPathComponent("clicky/config.toml"), atomically: true, encoding: .utf8)
-        let server = try ReplayServer([ReplayServer.fixture("openai-stream-ollama.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("openai-stream-ollama.sse")])
         let result = try ask(["--brain", "openai", "hi"], environment: ["OPENAI_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines), try expected("openai-stream-ok.expected.txt"))
@@ -82,7 +82,7 @@ final class CloudTurnTests: XCTestCase {
     }
 
     func testARefusedKeyIsOneLineWithoutTheKeyAndExitCode1() throws {
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-error-401.json", status: 401)])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-error-401.json", status: 401)])
         let result = try ask(["--brain", "sonnet", "hi"],
                              environment: ["ANTHROPIC_API_KEY": "sk-ant-secret-987", "ANTHROPIC_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 1)
@@ -95,7 +95,7 @@ final class CloudTurnTests: XCTestCase {
     func testRateLimitedThenAnsweredAfterRetryAfter() throws {
         let limited = ReplayServer.Reply(status: 429, headers: ["Content-Type": "application/json", "retry-after": "0.2"],
                                          bodyFile: ReplayServer.fixtures.appendingPathComponent("anthropic-error-429.json").path)
-        let server = try ReplayServer([limited, ReplayServer.fixture("anthropic-stream-ok.sse")])
+        let server = try ReplayServer.start([limited, ReplayServer.fixture("anthropic-stream-ok.sse")])
         let result = try ask(["--brain", "sonnet", "hi"],
                              environment: ["ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -103,7 +103,7 @@ final class CloudTurnTests: XCTestCase {
     }
 
     func testAMidStreamErrorKeepsThePartialAnswerAndFails() throws {
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-stream-overloaded.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-stream-overloaded.sse")])
         let result = try ask(["--brain", "sonnet", "hi"],
                              environment: ["ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 1, result.stderr)
@@ -111,7 +111,7 @@ final class CloudTurnTests: XCTestCase {
     }
 
     func testAServerThatIsGoneIsANetworkFailure() throws {
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-stream-ok.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-stream-ok.sse")])
         let address = server.baseURL
         server.stop()
         let start = Date()
@@ -121,7 +121,7 @@ final class CloudTurnTests: XCTestCase {
     }
 
     func testScreenWithoutADisplaySaysOnceThatItGoesTextOnly() throws {
-        let server = try ReplayServer([ReplayServer.fixture("anthropic-stream-ok.sse")])
+        let server = try ReplayServer.start([ReplayServer.fixture("anthropic-stream-ok.sse")])
         let result = try ask(["--brain", "sonnet", "--screen", "what is this?"],
                              environment: ["ANTHROPIC_API_KEY": "sk-ant-test", "ANTHROPIC_BASE_URL": server.baseURL])
         XCTAssertEqual(result.status, 0, result.stderr)

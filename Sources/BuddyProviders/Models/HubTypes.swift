@@ -58,6 +58,12 @@ public struct DownloadProgress: Sendable, Equatable {
         guard let total, total > 0 else { return nil }
         return min(1, Double(received) / Double(total))
     }
+
+    /// The overlay's words for it, as the original showed them: "downloading the local model — 42 %".
+    public var overlayLine: String {
+        guard let fraction else { return "downloading the local model…" }
+        return "downloading the local model — \(Int((fraction * 100).rounded(.down))) %"
+    }
 }
 
 /// Why a pull failed, in a line a user can act on. `isNetwork` selects exit code 4.

@@ -1,23 +1,12 @@
 import Foundation
-import XCTest
 
-/// The Python replay server (`replay_server.py`) as a test fixture: recorded replies from
-/// `Tests/Fixtures/protocols`, served on 127.0.0.1, and the requests it received.
-final class ReplayServer {
+/// Recorded replies from `Tests/Fixtures/protocols`, replayed in order by `replay_server.py`.
+enum ReplayServer {
     struct Reply: Encodable {
         let status: Int
         let headers: [String: String]
         let bodyFile: String?
         enum CodingKeys: String, CodingKey { case status, headers, bodyFile = "body_file" }
-    }
-
-    struct Request: Decodable {
-        let method: String
-        let path: String
-        let headers: [String: String]
-        let body: String
-
-        var json: [String: Any]? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] }
     }
 
     static let fixtures = CLIRunner.packageRoot.appendingPathComponent("Tests/Fixtures/protocols")
@@ -28,42 +17,11 @@ final class ReplayServer {
         return Reply(status: status, headers: ["Content-Type": type], bodyFile: fixtures.appendingPathComponent(name).path)
     }
 
-    private let process = Process()
-    private let directory: URL
-    let baseURL: String
-
-    init(_ replies: [Reply]) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("clicky-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let script = directory.appendingPathComponent("script.json")
+    /// Starts a server answering the n-th request with `replies[n]` (the last one repeats).
+    static func start(_ replies: [Reply]) throws -> PythonServer {
+        let script = FileManager.default.temporaryDirectory.appendingPathComponent("clicky-script-\(UUID().uuidString).json")
         try JSONEncoder().encode(replies).write(to: script)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", CLIRunner.packageRoot.appendingPathComponent("Tests/Servers/replay_server.py").path,
-                             script.path, directory.appendingPathComponent("requests.jsonl").path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) {
-            line += byte
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
-            throw XCTSkip("python3 replay server did not start")
-        }
-        baseURL = "http://127.0.0.1:\(port)"
+        defer { try? FileManager.default.removeItem(at: script) }   // read before the port is printed
+        return try PythonServer(script: "replay_server.py", arguments: [script.path, "{dir}/requests.jsonl"])
     }
-
-    /// The requests received so far, in order.
-    var requests: [Request] {
-        guard let text = try? String(contentsOf: directory.appendingPathComponent("requests.jsonl"), encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
-    }
-
-    func stop() {
-        if process.isRunning { process.terminate(); process.waitUntilExit() }
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    deinit { stop() }
 }
