@@ -1,0 +1,143 @@
+import BuddyCore
+import Foundation
+import LLMKernels
+
+/// What one transcription produced, and what it cost.
+public struct Transcript: Sendable, Equatable {
+    /// Seconds spent in each stage (wall clock).
+    public struct Timings: Sendable, Equatable {
+        /// Resampling, voice-activity trimming and the log-mel features.
+        public var mel: Double = 0
+        /// The encoder and the cross-attention keys/values, all windows.
+        public var encoder: Double = 0
+        /// Greedy decoding, all windows.
+        public var decoder: Double = 0
+
+        public var total: Double { mel + encoder + decoder }
+    }
+
+    /// The recognised text, without leading or trailing spaces; "" for silence.
+    public var text: String
+    /// Length of the clip that was passed in.
+    public var audioSeconds: Double
+    public var timings: Timings
+    /// The text tokens of every window in order (no prompt, no <|endoftext|>).
+    public var tokens: [Int]
+    /// 30-second windows the speech was cut into (0 for silence).
+    public var windows: Int
+}
+
+/// Speech to text on this machine with Whisper (tiny.en as installed by scripts/setup.sh):
+/// the clip is resampled to 16 kHz, silence is trimmed (nothing but silence gives "" without
+/// running the network), the speech is cut into 30-second windows, and each window's log-mel
+/// features go through the encoder and greedy decoding (``GreedyDecoder``).
+///
+/// `@unchecked Sendable`: the network, its scratch and the thread pool are mutable state used
+/// by one transcription at a time; every use is inside `lock`.
+public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
+    /// The directory the model was read from.
+    public let directory: String
+    private let lock = NSLock()
+    private let pool: ThreadPool
+    private let model: WhisperModel
+    private let tokenizer: WhisperTokenizer
+    private let decoder: GreedyDecoder
+    private let features = LogMelSpectrogram()
+    private var window: [Float]
+    private var windowTokens: [Int] = []
+
+    /// Loads the model in `directory` (model.bin, config.json, vocabulary.txt) and starts
+    /// `threads` threads (the caller's included) for its matrix products.
+    /// - Throws: `.invalidModel` for a missing, damaged or unsupported model directory.
+    public init(directory: String = WhisperModelFiles.defaultDirectory, threads: Int) throws(SpeechError) {
+        let files = try WhisperModelFiles(directory: directory)
+        self.directory = directory
+        pool = ThreadPool(threadCount: threads)
+        model = try WhisperModel(file: files.model, path: files.model.path, pool: pool)
+        tokenizer = try WhisperTokenizer(vocabulary: files.vocabulary, path: directory + "/vocabulary.txt")
+        guard tokenizer.count == model.dimensions.vocabularySize else {
+            throw .invalidModel(path: directory, reason: "vocabulary.txt has \(tokenizer.count) tokens for "
+                                    + "\(model.dimensions.vocabularySize) embedding rows")
+        }
+        decoder = GreedyDecoder(tokenizer: tokenizer, suppress: files.config.suppressIDs,
+                                suppressAtBegin: files.config.suppressIDsBegin, textContext: model.dimensions.textContext)
+        window = [Float](repeating: 0, count: model.dimensions.melBins * model.dimensions.melFrames)
+    }
+
+    /// Threads taking part in the matrix products.
+    public var threads: Int { pool.threadCount }
+
+    /// Transcribes `clip` (any sample rate, mono).
+    /// - Throws: `.invalidAudio` when the clip has samples but no usable rate, or a sample that
+    ///   is not a finite number.
+    public func transcribe(_ clip: AudioClip) throws(SpeechError) -> Transcript {
+        guard clip.samples.isEmpty || clip.sampleRate > 0 else {
+            throw .invalidAudio(path: "<samples>", reason: "sample rate \(clip.sampleRate) Hz")
+        }
+        guard clip.samples.allSatisfy(\.isFinite) else {
+            throw .invalidAudio(path: "<samples>", reason: "a sample is not a finite number")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        var transcript = Transcript(text: "", audioSeconds: clip.seconds, timings: .init(), tokens: [], windows: 0)
+        var clock = Stopwatch()
+        let rate = LogMelSpectrogram.sampleRate
+        let samples = Resampler.resample(clip, to: rate).samples
+        guard let speech = VoiceActivity.speechRange(samples, sampleRate: rate) else {
+            transcript.timings.mel = clock.lap()
+            return transcript
+        }
+        let trimmed = Array(samples[speech])
+        let mel = features.compute(trimmed)
+        let frames = trimmed.count / LogMelSpectrogram.hopLength
+        let cuts = WindowPlan.cuts(frames: frames, windowFrames: model.dimensions.melFrames, mel: mel)
+        transcript.timings.mel = clock.lap()
+
+        var texts: [String] = []
+        for (start, end) in zip(cuts, cuts.dropFirst()) {
+            fillWindow(from: mel, frames: frames, range: start..<end)
+            window.withUnsafeBufferPointer { model.encode($0.baseAddress!) }
+            transcript.timings.encoder += clock.lap()
+            decoder.run(model, into: &windowTokens)
+            transcript.tokens += windowTokens
+            let text = tokenizer.decode(windowTokens).trimmingCharacters(in: .whitespacesAndNewlines)
+            if !text.isEmpty { texts.append(text) }
+            transcript.windows += 1
+            transcript.timings.decoder += clock.lap()
+        }
+        transcript.text = texts.joined(separator: " ")
+        return transcript
+    }
+
+    /// `SpeechToText`: 16 kHz mono samples to text.
+    public func transcribe(_ samples: [Float]) async throws -> String {
+        try transcribe(AudioClip(samples: samples, sampleRate: LogMelSpectrogram.sampleRate)).text
+    }
+
+    /// Copies mel frames `range` of the clip's features (80 × `frames`, mel-major) into the
+    /// encoder's window, zeros after them.
+    private func fillWindow(from mel: [Float], frames: Int, range: Range<Int>) {
+        let bins = model.dimensions.melBins, width = model.dimensions.melFrames
+        window.withUnsafeMutableBufferPointer { out in
+            mel.withUnsafeBufferPointer { source in
+                for m in 0..<bins {
+                    let row = out.baseAddress! + m * width
+                    row.update(from: source.baseAddress! + m * frames + range.lowerBound, count: range.count)
+                    (row + range.count).update(repeating: 0, count: width - range.count)
+                }
+            }
+        }
+    }
+}
+
+/// Wall-clock laps.
+struct Stopwatch {
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    /// Seconds since the previous lap (or the start).
+    mutating func lap() -> Double {
+        let now = DispatchTime.now().uptimeNanoseconds
+        defer { last = now }
+        return Double(now - last) / 1e9
+    }
+}
