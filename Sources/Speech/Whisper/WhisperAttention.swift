@@ -14,7 +14,7 @@ final class EncoderAttention {
     let headDimension: Int
     /// Columns of a transposed key block: positions rounded up to whole 16-column strips.
     let paddedPositions: Int
-    static let queryBlock = 24
+    static let queryBlock = 24   // at most 32 (the per-row sums live in a SIMD32)
     let lanes: Int
     private let keys: UnsafeMutablePointer<Float>     // [heads][headDimension][paddedPositions]
     private let values: UnsafeMutablePointer<Float>   // [heads][positions][headDimension]
@@ -83,10 +83,17 @@ final class EncoderAttention {
                                      a: qkv + first * 3 * width + head * d, lda: 3 * width,
                                      b: a.keys + head * d * a.paddedPositions, ldb: a.paddedPositions,
                                      c: block, ldc: a.paddedPositions, scale: scale)
-                for i in 0..<count { WhisperMath.softmax(block + i * a.paddedPositions, count: a.positions) }
+                // Softmax without its division: the 64 outputs of a row are divided by the row's
+                // sum instead of its 1500 weights.
+                var sums = SIMD32<Float>()
+                for i in 0..<count { sums[i] = WhisperMath.exponentiate(block + i * a.paddedPositions, count: a.positions) }
+                let out = output + first * width + head * d
                 WhisperGEMM.multiply(m: count, n: d, k: a.positions, a: block, lda: a.paddedPositions,
-                                     b: a.values + head * a.positions * d, ldb: d,
-                                     c: output + first * width + head * d, ldc: width)
+                                     b: a.values + head * a.positions * d, ldb: d, c: out, ldc: width)
+                for i in 0..<count {
+                    let inverse = 1 / sums[i], row = out + i * width
+                    for j in 0..<d { row[j] *= inverse }
+                }
                 job += a.lanes
             }
         }
@@ -124,7 +131,7 @@ enum DecoderAttention {
 
     /// Cross-attention of one query over `positions` encoder positions, heads spread over the
     /// pool (each head reads its own 768 KB of keys and values: this is memory-bound). `keys` is
-    /// [heads][d][positions] (transposed), `values` [positions][width]; `scores` holds
+    /// [heads][d][positions] (transposed), `values` [heads][positions][d]; `scores` holds
     /// heads × positions floats.
     static func crossAttention(query: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
                                positions: Int, heads: Int, headDimension: Int,
@@ -144,7 +151,7 @@ enum DecoderAttention {
         let output: UnsafeMutablePointer<Float>
 
         func run(_ head: Int) {
-            let width = heads * d, scale = 1 / Float(d).squareRoot()
+            let scale = 1 / Float(d).squareRoot()
             let q = query + head * d, columns = keys + head * d * positions, row = scores + head * positions
             row.initialize(repeating: 0, count: positions)
             for i in 0..<d {
@@ -154,8 +161,9 @@ enum DecoderAttention {
             WhisperMath.softmax(row, count: positions)
             let out = output + head * d
             out.initialize(repeating: 0, count: d)
+            let rows = values + head * positions * d
             for j in 0..<positions {
-                let v = values + j * width + head * d, w = row[j]
+                let v = rows + j * d, w = row[j]
                 for i in 0..<d { out[i] = out[i].addingProduct(w, v[i]) }
             }
         }

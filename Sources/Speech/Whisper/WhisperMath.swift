@@ -41,7 +41,7 @@ enum WhisperMath {
             i = 0
             while i < wide {
                 let deviation = load(row + i) - center
-                squares = squares.addingProduct(deviation, deviation)
+                squares += deviation * deviation
                 i &+= 16
             }
             var squareSum = horizontalSum(squares)
@@ -102,50 +102,85 @@ enum WhisperMath {
     /// t = 1/(1 + 0.3275911·z) for z ≥ 0, and erf(−z) = −erf(z).
     @inline(__always)
     static func gelu(_ x: V) -> V {
-        let z = x * V(repeating: 0.70710678118654752)
-        let negative = z .< V()
-        let magnitude = z.replacing(with: -z, where: negative)
-        let one = V(repeating: 1)
-        let t = one / one.addingProduct(magnitude, V(repeating: 0.3275911))
-        var poly = V(repeating: -1.453152027).addingProduct(t, V(repeating: 1.061405429))
-        poly = V(repeating: 1.421413741).addingProduct(t, poly)
-        poly = V(repeating: -0.284496736).addingProduct(t, poly)
-        poly = V(repeating: 0.254829592).addingProduct(t, poly)
-        let erfMagnitude = one - t * poly * exp(-(magnitude * magnitude))
-        let erf = erfMagnitude.replacing(with: -erfMagnitude, where: negative)
-        return V(repeating: 0.5) * x * (one + erf)
+        var r = V()
+        r.lowHalf = gelu8(x.lowHalf)
+        r.highHalf = gelu8(x.highHalf)
+        return r
     }
 
-    /// e^x for 16 lanes: x = k·ln 2 + r with k = round(x / ln 2) and |r| ≤ ½ln 2, e^r by its
-    /// Taylor series to r⁷ (relative error about 2·10⁻⁸ there), then 2^k put straight into the
-    /// exponent bits. Inputs are clamped to [−87, 88], where 2^k stays a normal Float: below,
-    /// the result is about 1.6·10⁻³⁸ instead of a smaller number or zero, which no sum here notices.
+    /// e^x for 16 lanes (see ``exp8(_:)``).
     @inline(__always)
     static func exp(_ x: V) -> V {
-        let lo = V(repeating: -87), hi = V(repeating: 88)
+        var r = V()
+        r.lowHalf = exp8(x.lowHalf)
+        r.highHalf = exp8(x.highHalf)
+        return r
+    }
+
+    // The 8-lane cores are written with plain * and + (one 256-bit register each). Written with
+    // `addingProduct`, with 16 lanes, or with `clamped`, the same code came out partly scalar or
+    // half-width and ran 3 to 10 times slower.
+    typealias V8 = SIMD8<Float>
+
+    @inline(__always)
+    static func gelu8(_ x: V8) -> V8 {
+        let one = V8(repeating: 1)
+        let z = x * V8(repeating: 0.70710678118654752)
+        let negative = z .< V8()
+        let magnitude = z.replacing(with: -z, where: negative)
+        let t = one / (one + magnitude * V8(repeating: 0.3275911))
+        var poly = t * V8(repeating: 1.061405429) + V8(repeating: -1.453152027)
+        poly = poly * t + V8(repeating: 1.421413741)
+        poly = poly * t + V8(repeating: -0.284496736)
+        poly = poly * t + V8(repeating: 0.254829592)
+        let erfMagnitude = one - t * poly * exp8(V8() - magnitude * magnitude)
+        let erf = erfMagnitude.replacing(with: -erfMagnitude, where: negative)
+        return V8(repeating: 0.5) * x * (one + erf)
+    }
+
+    /// e^x: x = k·ln 2 + r with k = round(x / ln 2) and |r| ≤ ½ln 2, e^r by its Taylor series
+    /// to r⁷ (relative error about 2·10⁻⁸ there), then 2^k put straight into the exponent
+    /// bits. Inputs are clamped to [−87, 88], where 2^k stays a normal Float: below, the result
+    /// is about 1.6·10⁻³⁸ instead of a smaller number or zero, which no sum here notices.
+    @inline(__always)
+    static func exp8(_ x: V8) -> V8 {
+        let lo = V8(repeating: -87), hi = V8(repeating: 88)
         let clamped = x.replacing(with: lo, where: x .< lo).replacing(with: hi, where: x .> hi)
         // Adding 1.5·2²³ rounds x/ln 2 to the integer k, held in the low mantissa bits; the
         // +127 exponent bias rides along, so those bits shifted by 23 are 2^k as a Float.
-        // (Whole-vector constants throughout: the scalar-operand overloads and `clamped` are
-        // not inlined into vector code and run ten times slower.)
-        let magic = V(repeating: 12_582_912 + 127)
-        let shifted = magic.addingProduct(clamped, V(repeating: 1.44269504088896341))
+        let magic = V8(repeating: 12_582_912 + 127)
+        let shifted = clamped * V8(repeating: 1.44269504088896341) + magic
         let k = shifted - magic
         // r = x − k·ln 2, with ln 2 split in two so the first product is exact.
-        let r = clamped.addingProduct(k, V(repeating: -0.693145751953125)).addingProduct(k, V(repeating: -1.428606765330187e-06))
-        var p = V(repeating: 1.0 / 720).addingProduct(r, V(repeating: 1.0 / 5040))
-        p = V(repeating: 1.0 / 120).addingProduct(r, p)
-        p = V(repeating: 1.0 / 24).addingProduct(r, p)
-        p = V(repeating: 1.0 / 6).addingProduct(r, p)
-        p = V(repeating: 0.5).addingProduct(r, p)
-        p = V(repeating: 1).addingProduct(r, p)
-        p = V(repeating: 1).addingProduct(r, p)
-        let scale = unsafeBitCast(unsafeBitCast(shifted, to: SIMD16<Int32>.self) &<< 23, to: V.self)
+        let r = clamped - k * V8(repeating: 0.693145751953125) - k * V8(repeating: 1.428606765330187e-06)
+        var p = r * V8(repeating: 1.0 / 5040) + V8(repeating: 1.0 / 720)
+        p = p * r + V8(repeating: 1.0 / 120)
+        p = p * r + V8(repeating: 1.0 / 24)
+        p = p * r + V8(repeating: 1.0 / 6)
+        p = p * r + V8(repeating: 0.5)
+        p = p * r + V8(repeating: 1)
+        p = p * r + V8(repeating: 1)
+        let scale = unsafeBitCast(unsafeBitCast(shifted, to: SIMD8<Int32>.self) &<< 23, to: V8.self)
         return p * scale
     }
 
     /// Softmax over `count` values in place.
     static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        let scale = V(repeating: 1 / exponentiate(x, count: count))
+        var i = 0
+        while i &+ 16 <= count {
+            store(load(x + i) * scale, x + i)
+            i &+= 16
+        }
+        while i < count {
+            x[i] *= scale[0]
+            i &+= 1
+        }
+    }
+
+    /// x[i] = e^(x[i] − max x) in place; returns Σ x[i] afterwards — a softmax without its
+    /// final division, for callers that can divide something shorter instead.
+    static func exponentiate(_ x: UnsafeMutablePointer<Float>, count: Int) -> Float {
         var i = 0
         var top = V(repeating: -.infinity)
         while i &+ 16 <= count {
@@ -177,15 +212,6 @@ enum WhisperMath {
             sum += x[i]
             i &+= 1
         }
-        let scale = V(repeating: 1 / sum)
-        i = 0
-        while i &+ 16 <= count {
-            store(load(x + i) * scale, x + i)
-            i &+= 16
-        }
-        while i < count {
-            x[i] *= scale[0]
-            i &+= 1
-        }
+        return sum
     }
 }

@@ -7,7 +7,8 @@ final class WhisperScratch {
     let hidden: UnsafeMutablePointer<Float>    // max(3000 × d, n × f, n × 2d): conv1 out, MLP hidden, cross k|v
     let residual: UnsafeMutablePointer<Float>  // [n × d]
     let normed: UnsafeMutablePointer<Float>    // [n × d]: layer-norm output, attention output, encoder output
-    // Cross-attention keys [L][heads][headDim][n] (transposed) and values [L][n][d], once per window.
+    // Cross-attention keys [L][heads][headDim][n] (transposed) and values [L][heads][n][headDim],
+    // once per window: each head's 1500 keys and values are one contiguous stream.
     private let crossKeyStore: UnsafeMutablePointer<Float>
     private let crossValueStore: UnsafeMutablePointer<Float>
     // Decoder self-attention cache: [L][T][d] each.
@@ -73,8 +74,8 @@ final class WhisperScratch {
         UnsafePointer(selfValueStore + layer * dims.textContext * dims.width)
     }
 
-    /// Splits one layer's fused cross projection [n][keys d | values d]: keys transposed per
-    /// head to [heads][headDim][n], values kept as rows [n][d].
+    /// Splits one layer's fused cross projection [n][keys d | values d] by head: keys
+    /// transposed to [heads][headDim][n], values to [heads][n][headDim].
     func storeCrossKeysValues(layer: Int, from keyValue: UnsafePointer<Float>) {
         let n = dims.audioContext, d = dims.width, hd = dims.headDimension
         let keys = crossKeyStore + layer * n * d, values = crossValueStore + layer * n * d
@@ -82,8 +83,8 @@ final class WhisperScratch {
             let row = keyValue + p * 2 * d
             for head in 0..<dims.heads {
                 for i in 0..<hd { keys[(head * hd + i) * n + p] = row[head * hd + i] }
+                (values + (head * n + p) * hd).update(from: row + d + head * hd, count: hd)
             }
-            (values + p * d).update(from: row + d, count: d)
         }
     }
 
