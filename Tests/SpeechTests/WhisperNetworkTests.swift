@@ -23,6 +23,7 @@ final class WhisperNetworkTests: XCTestCase {
     }
 
     func testFirstStepLogitsAndGreedyIdsMatchCTranslate2() throws {
+        try WhisperFixtures.requireOptimizedBuild()
         let files = try WhisperFixtures.modelFiles()
         let data = try Data(contentsOf: WhisperFixtures.speech.appendingPathComponent("whisper-reference-tokens.json"))
         let reference = try JSONDecoder().decode(Reference.self, from: data)
@@ -67,6 +68,7 @@ final class WhisperNetworkTests: XCTestCase {
     /// Decoding twice from the same encoder output gives the same tokens (the decoder's state is
     /// reset), and a second encode of another window replaces the first.
     func testDecoderStateIsResetPerWindow() throws {
+        try WhisperFixtures.requireOptimizedBuild()
         let files = try WhisperFixtures.modelFiles()
         let pool = ThreadPool(threadCount: 1)
         let model = try WhisperModel(file: files.model, path: files.model.path, pool: pool)

@@ -15,6 +15,16 @@ enum WhisperFixtures {
         let seconds: Double
     }
 
+    /// Tests that run the encoder are skipped in unoptimised builds, where one 30 s window takes
+    /// about three minutes instead of a third of a second: run them in release, as
+    /// scripts/test.sh does.
+    static func requireOptimizedBuild() throws {
+        #if DEBUG
+        throw XCTSkip("the Whisper encoder runs ~500× slower unoptimised; run in release (scripts/test.sh)")
+        #endif
+    }
+
+    /// The installed model (the test is skipped, with the fix, when it is not there).
     static func modelFiles() throws -> WhisperModelFiles {
         let directory = WhisperModelFiles.defaultDirectory
         guard FileManager.default.fileExists(atPath: directory + "/model.bin") else {

@@ -17,6 +17,7 @@ final class WhisperTranscriberTests: XCTestCase {
     }
 
     func testEveryUtteranceIsTranscribedWithinTenPercentWordErrorRate() throws {
+        try WhisperFixtures.requireOptimizedBuild()
         let transcriber = try transcriber()
         var errors = 0, words = 0
         for utterance in try WhisperFixtures.utterances() {
@@ -61,6 +62,7 @@ final class WhisperTranscriberTests: XCTestCase {
     /// Over 40 s of speech (16 kHz utterances with 0.4 s pauses) is cut at a pause near 30 s
     /// and both windows are transcribed.
     func testLongClipIsCutIntoWindowsAndTranscribed() throws {
+        try WhisperFixtures.requireOptimizedBuild()
         let transcriber = try transcriber()
         var samples: [Float] = [], spoken: [String] = []
         for utterance in try WhisperFixtures.utterances() where utterance.sample_rate == 16_000 {
@@ -80,6 +82,7 @@ final class WhisperTranscriberTests: XCTestCase {
 
     /// The `SpeechToText` seam gives the same text as the clip API for 16 kHz samples.
     func testSpeechToTextConformance() throws {
+        try WhisperFixtures.requireOptimizedBuild()
         let transcriber = try transcriber()
         let samples = try WhisperFixtures.clip("u21_slt_100.wav").samples
         let direct = try transcriber.transcribe(AudioClip(samples: samples, sampleRate: 16_000)).text
