@@ -32,12 +32,13 @@ public struct Transcript: Sendable, Equatable {
 /// running the network), the speech is cut into 30-second windows, and each window's log-mel
 /// features go through the encoder and greedy decoding (``GreedyDecoder``).
 ///
-/// `@unchecked Sendable`: the network, its scratch and the thread pool are mutable state used
-/// by one transcription at a time; every use is inside `lock`.
+/// `@unchecked Sendable`: the network, its scratch, the window buffer and the thread pool are
+/// mutable state used by one transcription at a time; every use is inside `lock`.
 public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
     /// The directory the model was read from.
     public let directory: String
     private let lock = NSLock()
+    private let queue = DispatchQueue(label: "clicky.whisper")
     private let pool: ThreadPool
     private let model: WhisperModel
     private let tokenizer: WhisperTokenizer
@@ -90,6 +91,10 @@ public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
         let trimmed = Array(samples[speech])
         let mel = features.compute(trimmed)
         let frames = trimmed.count / LogMelSpectrogram.hopLength
+        guard frames > 0 else {
+            transcript.timings.mel = clock.lap()
+            return transcript
+        }
         let cuts = WindowPlan.cuts(frames: frames, windowFrames: model.dimensions.melFrames, mel: mel)
         transcript.timings.mel = clock.lap()
 
@@ -109,9 +114,18 @@ public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
         return transcript
     }
 
-    /// `SpeechToText`: 16 kHz mono samples to text.
+    /// `SpeechToText`: 16 kHz mono samples to text. The work runs on the transcriber's own
+    /// queue, not on the caller's (Swift concurrency's threads are not to be blocked for a
+    /// third of a second); a task cancelled before it starts throws `CancellationError`.
     public func transcribe(_ samples: [Float]) async throws -> String {
-        try transcribe(AudioClip(samples: samples, sampleRate: LogMelSpectrogram.sampleRate)).text
+        try Task.checkCancellation()
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(with: Result { () throws -> String in
+                    try self.transcribe(AudioClip(samples: samples, sampleRate: LogMelSpectrogram.sampleRate)).text
+                })
+            }
+        }
     }
 
     /// Copies mel frames `range` of the clip's features (80 × `frames`, mel-major) into the
