@@ -4,7 +4,7 @@
 /// byte order. So a space is `Ġ` (U+0120) and a newline `Ċ` (U+010A).
 ///
 /// The tokenizer keys its vocabulary by raw bytes, so spellings are decoded once at load time.
-enum ByteLevelAlphabet {
+public enum ByteLevelAlphabet {
     /// Scalar value -> byte, for scalar values below `scalarLimit`; -1 where no byte maps there.
     private static let byteForScalar: [Int16] = {
         var table = [Int16](repeating: -1, count: scalarLimit)
@@ -29,7 +29,7 @@ enum ByteLevelAlphabet {
 
     /// The raw bytes a byte-level spelling stands for; nil when the spelling is not valid UTF-8
     /// or has a scalar outside the alphabet (such a token can never come out of BPE).
-    static func decode(_ spelling: [UInt8]) -> [UInt8]? {
+    public static func decode(_ spelling: [UInt8]) -> [UInt8]? {
         var bytes: [UInt8] = []
         return decode(spelling[...], into: &bytes) ? bytes : nil
     }

@@ -1,3 +1,5 @@
+import LLMTokenizers
+
 /// Token ids → text for Whisper's vocabulary (vocabulary.txt: one GPT-2 byte-level spelling
 /// per line, index = id), and the special tokens decoding needs, looked up by spelling rather
 /// than assumed: for tiny.en <|endoftext|> 50256, <|startoftranscript|> 50257,
@@ -49,34 +51,10 @@ public struct WhisperTokenizer: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The bytes a GPT-2 byte-level spelling stands for, or nil when a character is outside the
-    /// alphabet. GPT-2 spells every byte as one printable character: the printable Latin-1 bytes
-    /// `!`…`~`, `¡`…`¬` and `®`…`ÿ` as themselves, and the other 68 (controls, space, DEL, NBSP,
-    /// soft hyphen) as U+0100 onwards in byte order — so a space is `Ġ` (U+0120).
+    /// The bytes a GPT-2 byte-level spelling stands for (`Ġ` is a space), or nil when a character
+    /// is outside the alphabet: the engine's own alphabet, so Whisper and the LLM tokenizers
+    /// cannot disagree about a byte.
     static func bytes(spelledAs spelling: String) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(spelling.unicodeScalars.count)
-        for scalar in spelling.unicodeScalars {
-            let value = Int(scalar.value)
-            guard value < byteForCharacter.count, byteForCharacter[value] >= 0 else { return nil }
-            out.append(UInt8(byteForCharacter[value]))
-        }
-        return out
+        ByteLevelAlphabet.decode(Array(spelling.utf8))
     }
-
-    /// Character (scalar value) → byte, −1 where no byte is spelled so.
-    private static let byteForCharacter: [Int16] = {
-        var table = [Int16](repeating: -1, count: 256 + 68)
-        var shifted = 256
-        for byte in 0..<256 {
-            let itself = (0x21...0x7E).contains(byte) || (0xA1...0xAC).contains(byte) || (0xAE...0xFF).contains(byte)
-            if itself {
-                table[byte] = Int16(byte)
-            } else {
-                table[shifted] = Int16(byte)
-                shifted += 1
-            }
-        }
-        return table
-    }()
 }
