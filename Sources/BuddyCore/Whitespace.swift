@@ -1,4 +1,4 @@
-extension String {
+extension StringProtocol {
     /// The string without leading and trailing whitespace (Unicode whitespace, newlines
     /// included), without Foundation.
     var trimmingWhitespace: String {
