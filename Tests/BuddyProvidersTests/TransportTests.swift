@@ -80,6 +80,8 @@ final class TransportTests: XCTestCase {
         XCTAssertEqual(seen.header("anthropic-version"), "2023-06-01")
         XCTAssertEqual(seen.header("content-type"), "application/json")
         XCTAssertEqual(seen.body, body)
+        XCTAssertEqual(seen.header("user-agent"), "clicky", "no process name or curl version")
+        XCTAssertEqual(seen.header("accept-language"), "*", "the user's locale is not sent")
     }
 
     func testAServerErrorIsAHeadAndABodyNotAThrow() async throws {

@@ -87,6 +87,10 @@ public final class URLSessionTransport: HTTPTransport {
     static func urlRequest(for request: HTTPRequest) -> URLRequest {
         var built = URLRequest(url: request.url)
         built.httpMethod = request.method
+        // FoundationNetworking would otherwise add the process name with curl's version and the
+        // user's locale (`Accept-Language`): nothing a server needs, so neither is sent.
+        built.setValue("clicky", forHTTPHeaderField: "User-Agent")
+        built.setValue("*", forHTTPHeaderField: "Accept-Language")
         for (name, value) in request.headers {
             built.setValue(value, forHTTPHeaderField: name)
         }
