@@ -105,14 +105,16 @@ struct Voice: AsyncParsableCommand {
     }
 
     /// `text` cut after each `.`, `!` or `?` that ends a sentence (followed by a space or the
-    /// end), trimmed, empty pieces dropped.
+    /// end) unless it only closes a list number, trimmed, pieces without letters or digits dropped.
     static func sentences(_ text: String) -> [String] {
         var pieces: [String] = [], current = ""
         let characters = Array(text)
         for (index, character) in characters.enumerated() {
             current.append(character)
             let atEnd = index + 1 == characters.count || characters[index + 1].isWhitespace
-            if ".!?".contains(character), atEnd {
+            // "1." opening a numbered line is not a sentence of its own.
+            let numbering = current.trimmingCharacters(in: .whitespacesAndNewlines).dropLast().allSatisfy(\.isNumber)
+            if ".!?".contains(character), atEnd, !numbering {
                 pieces.append(current)
                 current = ""
             }
