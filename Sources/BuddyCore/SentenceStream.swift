@@ -41,13 +41,20 @@ public struct SentenceStream: Sendable {
                 var end = text.index(after: index)
                 while end < text.endIndex, "\"')]”’".contains(text[end]) { end = text.index(after: end) }
                 guard end < text.endIndex else { return nil }
-                if text[end].isWhitespace, !(character == "." && endsWithAbbreviation(text[..<index])) {
+                if text[end].isWhitespace, !(character == "." && (endsWithAbbreviation(text[..<index])
+                                                                   || isListNumber(text[..<index]))) {
                     return end
                 }
             }
             index = text.index(after: index)
         }
         return nil
+    }
+
+    /// True when everything before the period is a number: "1." opening a numbered line.
+    private static func isListNumber(_ text: Substring) -> Bool {
+        let sentence = text.trimmingWhitespace
+        return !sentence.isEmpty && sentence.allSatisfy(\.isNumber)
     }
 
     /// True when the word before a period is a known abbreviation or a single letter ("J. Smith").

@@ -51,22 +51,28 @@ struct Voice: AsyncParsableCommand {
         var timings = Report.Timings(speechToText: clock.now())
         if !json { printError("heard: \(heard)") }
 
+        let track = SpokenTrack(speaker: speaker, clock: clock)
         guard !heard.isEmpty else {
-            try speak(SpokenLines.didNotHear, with: speaker, clock: clock, timings: &timings)
+            try speech { () throws(SpeechError) in try track.say(SpokenLines.didNotHear) }
+            try write(track, timings: &timings)
             finish(Report(transcript: "", answer: SpokenLines.didNotHear, brain: nil, badge: nil, out: output,
                           timings: timings))
             return
         }
 
-        let turn = try await ask(heard, buddy: assembled.buddy, clock: clock)
+        // Sentences are spoken as they complete, while the brain is still writing the rest.
+        let turn = try await ask(heard, buddy: assembled.buddy, clock: clock, track: track)
         await assembled.analytics?.flush()
         timings.firstToken = turn.firstToken
         switch turn.result {
         case .refused(let line, let exitCode):
-            try speak(line, with: speaker, clock: clock, timings: &timings)
+            try speech { () throws(SpeechError) in try track.say(line) }
+            try write(track, timings: &timings)
             throw CLIError(line, exitCode: exitCode)
         case .answered(let outcome):
-            try speak(outcome.spokenText, with: speaker, clock: clock, timings: &timings)
+            try speech { () throws(SpeechError) in try track.finish() }
+            if track.isEmpty { try speech { () throws(SpeechError) in try track.say(SpokenLines.didNotHear) } }
+            try write(track, timings: &timings)
             finish(Report(transcript: heard, answer: outcome.spokenText, brain: outcome.brainName,
                           badge: outcome.badge, out: output, timings: timings))
             if outcome.record.stopReason == .cancelled { throw CLIError("interrupted", exitCode: ExitStatus.interrupted) }
@@ -83,44 +89,13 @@ struct Voice: AsyncParsableCommand {
         }
     }
 
-    /// Speaks `text` sentence by sentence into the output file, with 0.15 s between sentences;
-    /// `first_audio` is when the first sentence's audio was ready, `total` when the file was written.
-    private func speak(_ text: String, with speaker: FliteVoice, clock: TurnClock, timings: inout Report.Timings) throws {
-        var sentences = Self.sentences(text)
-        if sentences.isEmpty { sentences = [SpokenLines.didNotHear] }
-        var spoken = AudioClip(samples: [], sampleRate: 16_000)
-        for (index, sentence) in sentences.enumerated() {
-            let audio = try speech { () throws(SpeechError) in try speaker.synthesize(sentence) }
-            if index == 0 {
-                timings.firstAudio = clock.now()
-                spoken.sampleRate = audio.sampleRate
-            } else {
-                spoken.samples += [Float](repeating: 0, count: Int(0.15 * Double(spoken.sampleRate)))
-            }
-            spoken.samples += Resampler.resample(audio, to: spoken.sampleRate).samples
-        }
-        let clip = spoken
+    /// Writes the spoken answer; `first_audio` is when its first sentence was ready, `total`
+    /// when the file was written.
+    private func write(_ track: SpokenTrack, timings: inout Report.Timings) throws {
+        let clip = track.clip
         try speech { () throws(SpeechError) in try WAVWriter.write(clip, to: output) }
-        timings.total = clock.now()
-    }
-
-    /// `text` cut after each `.`, `!` or `?` that ends a sentence (followed by a space or the
-    /// end) unless it only closes a list number, trimmed, pieces without letters or digits dropped.
-    static func sentences(_ text: String) -> [String] {
-        var pieces: [String] = [], current = ""
-        let characters = Array(text)
-        for (index, character) in characters.enumerated() {
-            current.append(character)
-            let atEnd = index + 1 == characters.count || characters[index + 1].isWhitespace
-            // "1." opening a numbered line is not a sentence of its own.
-            let numbering = current.trimmingCharacters(in: .whitespacesAndNewlines).dropLast().allSatisfy(\.isNumber)
-            if ".!?".contains(character), atEnd, !numbering {
-                pieces.append(current)
-                current = ""
-            }
-        }
-        pieces.append(current)
-        return pieces.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.contains { $0.isLetter || $0.isNumber } }
+        timings.firstAudio = track.firstAudio
+        timings.total = track.clock.now()
     }
 
     private enum TurnResult {
@@ -129,13 +104,15 @@ struct Voice: AsyncParsableCommand {
     }
 
     /// Asks the buddy as `clicky ask` does (no screens), noting when the first text arrived.
-    private func ask(_ question: String, buddy: Buddy, clock: TurnClock) async throws -> (result: TurnResult, firstToken: Double?) {
+    private func ask(_ question: String, buddy: Buddy, clock: TurnClock,
+                     track: SpokenTrack) async throws -> (result: TurnResult, firstToken: Double?) {
         let task = Task { () throws -> (TurnResult?, Double?) in
             var firstToken: Double?
             for try await event in buddy.ask(question, wantsScreens: false) {
                 switch event {
                 case .text(let text):
                     if firstToken == nil, !text.isEmpty { firstToken = clock.now() }
+                    try track.add(text)
                 case .textOnly, .asking:
                     break
                 case .refused(let failure, let line):
@@ -209,10 +186,50 @@ struct Voice: AsyncParsableCommand {
 }
 
 /// Seconds since the turn began, rounded to milliseconds.
-private struct TurnClock: Sendable {
+struct TurnClock: Sendable {
     private let start = DispatchTime.now().uptimeNanoseconds
 
     func now() -> Double {
         (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6).rounded() / 1e3
+    }
+}
+
+/// The answer's audio, built sentence by sentence as the text streams (`SentenceStream`): each
+/// completed sentence is synthesised at once, 0.15 s of silence between sentences.
+final class SpokenTrack: @unchecked Sendable {
+    // @unchecked: used by one task at a time — the turn's task while it streams, then the
+    // command after awaiting that task.
+    let speaker: FliteVoice
+    let clock: TurnClock
+    private(set) var clip = AudioClip(samples: [], sampleRate: 16_000)
+    private(set) var firstAudio: Double?
+    private var sentences = SentenceStream()
+
+    init(speaker: FliteVoice, clock: TurnClock) {
+        self.speaker = speaker
+        self.clock = clock
+    }
+
+    var isEmpty: Bool { firstAudio == nil }
+
+    func add(_ text: String) throws(SpeechError) {
+        for sentence in sentences.feed(text) { try say(sentence) }
+    }
+
+    func finish() throws(SpeechError) {
+        if let last = sentences.finish() { try say(last) }
+    }
+
+    /// Synthesises `sentence` (skipped when it has no letters or digits) onto the end.
+    func say(_ sentence: String) throws(SpeechError) {
+        guard sentence.contains(where: { $0.isLetter || $0.isNumber }) else { return }
+        let audio = try speaker.synthesize(sentence)
+        if firstAudio == nil {
+            clip.sampleRate = audio.sampleRate
+        } else {
+            clip.samples += [Float](repeating: 0, count: Int(0.15 * Double(clip.sampleRate)))
+        }
+        clip.samples += Resampler.resample(audio, to: clip.sampleRate).samples
+        if firstAudio == nil { firstAudio = clock.now() }
     }
 }

@@ -37,5 +37,7 @@ final class SentenceStreamTests: XCTestCase {
         XCTAssertEqual(sentences("version 3.5 of j. smith's app is out. ok", splitEvery: 4),
                        ["version 3.5 of j. smith's app is out.", "ok"])
         XCTAssertEqual(sentences("   ", splitEvery: 1), [])
+        XCTAssertEqual(sentences("two steps. 1. open the menu. 2. click save.", splitEvery: 3),
+                       ["two steps.", "1. open the menu.", "2. click save."], "a list number is not a sentence")
     }
 }
