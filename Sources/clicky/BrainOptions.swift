@@ -43,8 +43,9 @@ struct BrainOptions: ParsableArguments {
             throw CLIError(error.description, exitCode: ExitStatus.invalidInput)
         }
         let transport = URLSessionTransport()
-        let remote = try CloudBrains.configured(settings: settings, keys: keys, transport: transport,
-                                                maxTokens: model.maxTokens)
+        // Local Mode never asks a cloud brain, so it does not look up a key (no keyring process).
+        let remote = mode == .local ? [:] : try CloudBrains.configured(settings: settings, keys: keys, transport: transport,
+                                                                       maxTokens: model.maxTokens)
         let analytics = try AnalyticsWiring.sink(settings: settings, keys: keys, environment: environment,
                                                  transport: transport)
         let buddy = Buddy(brains: .init(local: local, remote: remote), mode: mode, capturer: nil,

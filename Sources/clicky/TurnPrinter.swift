@@ -22,7 +22,7 @@ struct TurnPrinter {
                 case .textOnly(let reason):
                     printError("(\(reason))")
                 case .refused(let failure, let line):
-                    throw CLIError(line, exitCode: failure == .offline ? ExitStatus.network : ExitStatus.failure)
+                    throw CLIError(line, exitCode: ExitStatus.refused(failure))
                 case .asking:
                     break
                 case .finished(let finished):
@@ -38,10 +38,7 @@ struct TurnPrinter {
         } catch is CancellationError {
             throw CLIError("interrupted", exitCode: ExitStatus.interrupted)
         } catch let error as BrainError {
-            if case .offline = error {
-                throw CLIError("\(SpokenLines.offline) (\(error))", exitCode: ExitStatus.network)
-            }
-            throw CLIError(error.description, exitCode: error.isNetwork ? ExitStatus.network : ExitStatus.failure)
+            throw CLIError(error)
         }
     }
 }
@@ -91,5 +88,24 @@ struct AskOutput: Encodable {
         case .cancelled: "cancelled"
         case .other(let name): name
         }
+    }
+}
+
+extension CLIError {
+    /// A brain's failure as the command line reports it: the spoken nudge for no network, exit
+    /// code 4 for any network cause, 1 otherwise.
+    init(_ error: BrainError) {
+        if case .offline = error {
+            self.init("\(SpokenLines.offline) (\(error))", exitCode: ExitStatus.network)
+        } else {
+            self.init(error.description, exitCode: error.isNetwork ? ExitStatus.network : ExitStatus.failure)
+        }
+    }
+}
+
+extension ExitStatus {
+    /// A turn nobody was asked: 4 when the network is down, 1 otherwise (the local model not ready).
+    static func refused(_ failure: TurnMachine.Failure) -> Int32 {
+        failure == .offline ? ExitStatus.network : ExitStatus.failure
     }
 }

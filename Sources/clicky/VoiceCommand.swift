@@ -116,7 +116,7 @@ struct Voice: AsyncParsableCommand {
                 case .textOnly, .asking:
                     break
                 case .refused(let failure, let line):
-                    return (.refused(line: line, exitCode: failure == .offline ? ExitStatus.network : ExitStatus.failure), firstToken)
+                    return (.refused(line: line, exitCode: ExitStatus.refused(failure)), firstToken)
                 case .finished(let outcome):
                     return (.answered(outcome), firstToken)
                 }
@@ -130,10 +130,7 @@ struct Voice: AsyncParsableCommand {
         } catch is CancellationError {
             throw CLIError("interrupted", exitCode: ExitStatus.interrupted)
         } catch let error as BrainError {
-            if case .offline = error {
-                throw CLIError("\(SpokenLines.offline) (\(error))", exitCode: ExitStatus.network)
-            }
-            throw CLIError(error.description, exitCode: error.isNetwork ? ExitStatus.network : ExitStatus.failure)
+            throw CLIError(error)
         }
     }
 
