@@ -13,8 +13,12 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # Only what the code built so far needs. Each entry is checked with dpkg before apt runs.
 # strace and util-linux (unshare): the privacy tests prove a Local Mode turn opens no network socket.
 # libsecret-tools: secret-tool, through which API keys are kept in the desktop keyring.
-# flite: the offline voice, and the test speech of the Whisper tests.
-debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools flite)
+# flite: the offline voice, and the test speech of the Whisper tests; espeak-ng: the many-language voice.
+# libasound2-dev: the microphone and speaker (ALSA; libasound2-plugins routes it to PulseAudio or
+# PipeWire when one runs); pulseaudio, pulseaudio-utils, alsa-utils: the voice-loop tests run a
+# private PulseAudio with a null sink as speaker and a pipe source as microphone.
+debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools flite espeak-ng
+    libasound2-dev libasound2-plugins alsa-utils pulseaudio pulseaudio-utils)
 missing=()
 for p in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

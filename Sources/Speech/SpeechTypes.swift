@@ -2,18 +2,9 @@
 /// (WAV reading, resampling, log-mel, the CTranslate2 model file, the Whisper network and its
 /// decoding) live in their own folders and meet only through these.
 
-/// Mono audio as floats in -1…1 at `sampleRate` samples per second.
-public struct AudioClip: Sendable, Equatable {
-    public var samples: [Float]
-    public var sampleRate: Int
-
-    public init(samples: [Float], sampleRate: Int) {
-        self.samples = samples
-        self.sampleRate = sampleRate
-    }
-
-    public var seconds: Double { sampleRate > 0 ? Double(samples.count) / Double(sampleRate) : 0 }
-}
+// `AudioClip` (mono samples at a rate) is BuddyCore's, shared with the voice loop's seams;
+// re-exported so users of Speech see it.
+@_exported import BuddyCore
 
 /// Why speech could not be read or recognised, as one line; `isInvalidInput` selects the
 /// command line's exit code 3 (a malformed WAV, a corrupt model file).

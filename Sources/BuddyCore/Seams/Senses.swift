@@ -32,11 +32,6 @@ public protocol SpeechToText: Sendable {
     func transcribe(_ samples: [Float]) async throws -> String
 }
 
-/// Speaks text aloud. Returns when playback ends; cancelling the calling task stops playback.
-public protocol TextToSpeech: Sendable {
-    func speak(_ text: String) async throws
-}
-
 /// What the overlay beside the cursor shows.
 public enum OverlayState: Sendable, Equatable {
     case idle
