@@ -28,13 +28,18 @@ let package = Package(
         .target(name: "LLMEngine",
                 dependencies: ["GGUF", "LLMKernels", "LLMTokenizers", "ChatTemplates"],
                 swiftSettings: swiftFast),
-        // The ears: WAV reading, log-mel, the CTranslate2 reader and Whisper on LLMKernels.
-        .target(name: "Speech", dependencies: ["LLMKernels", "LLMTokenizers", "BuddyCore"], swiftSettings: swiftFast),
+        // System libraries: ALSA for the microphone and speaker, libmpg123 for a worker's MP3 voice.
+        .systemLibrary(name: "CAlsa", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CMpg123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
+        // The ears and the voice: WAV reading, log-mel, the CTranslate2 reader and Whisper on
+        // LLMKernels; the audio devices; flite, espeak-ng and MP3 decoding.
+        .target(name: "Speech", dependencies: ["LLMKernels", "LLMTokenizers", "BuddyCore", "CAlsa", "CMpg123"],
+                swiftSettings: swiftFast),
         // Pure buddy logic, no I/O: POINT grammar and mapping, badge, prompts (DESIGN.md).
         .target(name: "BuddyCore", swiftSettings: swiftFast),
         // Adapters to brains and services: the local engine, Anthropic, OpenAI-compatible servers,
         // PostHog, settings and secrets, network status.
-        .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine", "ChatTemplates", "GGUF"], swiftSettings: swiftFast),
+        .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine", "ChatTemplates", "GGUF", "Speech"], swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
                           dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders", "Speech",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -50,7 +55,7 @@ let package = Package(
         .testTarget(name: "ChatTemplatesTests", dependencies: ["ChatTemplates", "GGUF"], swiftSettings: swiftFast),
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyCoreTests", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
-        .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders", "BuddyCore", "LLMEngine"], swiftSettings: swiftFast),
+        .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders", "BuddyCore", "LLMEngine", "Speech"], swiftSettings: swiftFast),
         .testTarget(name: "SpeechTests", dependencies: ["Speech", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
     ],

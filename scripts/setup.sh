@@ -16,9 +16,10 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # flite: the offline voice, and the test speech of the Whisper tests; espeak-ng: the many-language voice.
 # libasound2-dev: the microphone and speaker (ALSA; libasound2-plugins routes it to PulseAudio or
 # PipeWire when one runs); pulseaudio, pulseaudio-utils, alsa-utils: the voice-loop tests run a
-# private PulseAudio with a null sink as speaker and a pipe source as microphone.
+# private PulseAudio with a null sink as speaker and a pipe source as microphone. libmpg123-dev:
+# decodes the MP3 that a Clicky worker's /tts route returns.
 debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools flite espeak-ng
-    libasound2-dev libasound2-plugins alsa-utils pulseaudio pulseaudio-utils)
+    libasound2-dev libasound2-plugins alsa-utils pulseaudio pulseaudio-utils libmpg123-dev)
 missing=()
 for p in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,2 @@
+import CAlsa
+import CMpg123
