@@ -18,6 +18,9 @@ public struct TurnMachine: Sendable, Equatable {
         /// The brain's whole answer; `canPoint` is true only for a brain that was shown the
         /// screen (a cloud turn with captures), so a stray tag from the local brain never points.
         case answered(String, canPoint: Bool)
+        /// The first sound of a streamed answer plays while the brain is still writing (the
+        /// voice loop speaks sentence by sentence; `ask` means "ask and speak as it streams").
+        case speakingStarted
         case speechFinished
         case failed(Failure)
     }
@@ -85,10 +88,15 @@ public struct TurnMachine: Sendable, Equatable {
             }
             phase = .speaking
             return actions + [.speak(answer.spokenText, turn: turn)]
-        case (.failed(let failure), .transcribing), (.failed(let failure), .thinking):
+        case (.speakingStarted, .thinking):
+            phase = .speaking
+            return []
+        case (.failed(let failure), .transcribing), (.failed(let failure), .thinking), (.failed(let failure), .speaking):
+            // In .speaking: the brain failed after part of a streamed answer was said.
             phase = .speaking
             return [.speak(SpokenLines.line(for: failure), turn: turn)]
-        case (.speechFinished, .speaking):
+        case (.speechFinished, .speaking), (.speechFinished, .thinking):
+            // From .thinking: a streamed answer that had nothing to say aloud.
             phase = .idle
             return []
         default:

@@ -111,4 +111,25 @@ final class TurnMachineTests: XCTestCase {
         XCTAssertEqual(listening.handle(.answered("too early", canPoint: false), turn: 1), [])
         XCTAssertEqual(listening.phase, .listening)
     }
+
+    func testAStreamedAnswerSpeaksBeforeItEndsAndCanFailMidWay() {
+        var m = TurnMachine()
+        _ = m.handle(.talkPressed)
+        _ = m.handle(.talkReleased)
+        _ = m.handle(.transcribed("hi"), turn: 1)
+        XCTAssertEqual(m.handle(.speakingStarted, turn: 1), [])
+        XCTAssertEqual(m.phase, .speaking)
+        XCTAssertEqual(m.handle(.failed(.brainFailed(local: true)), turn: 1), [.speak(SpokenLines.localHiccup, turn: 1)])
+        XCTAssertEqual(m.handle(.speechFinished, turn: 1), [])
+        XCTAssertEqual(m.phase, .idle)
+
+        var quiet = TurnMachine()   // an answer with nothing to say ends from .thinking
+        _ = quiet.handle(.talkPressed)
+        _ = quiet.handle(.talkReleased)
+        _ = quiet.handle(.transcribed("hi"), turn: 1)
+        XCTAssertEqual(quiet.handle(.speechFinished, turn: 1), [])
+        XCTAssertEqual(quiet.phase, .idle)
+        XCTAssertEqual(quiet.handle(.speakingStarted, turn: 1), [], "not after the turn ended")
+        XCTAssertEqual(quiet.phase, .idle)
+    }
 }
