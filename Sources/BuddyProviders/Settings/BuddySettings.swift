@@ -11,6 +11,7 @@ public struct BuddySettings: Sendable, Equatable {
     public var local = Local()
     public var anthropic = Anthropic()
     public var openAI = OpenAI()
+    public var elevenLabs = ElevenLabs()
     public var privacy = Privacy()
     public var analytics = Analytics()
 
@@ -51,6 +52,17 @@ public struct BuddySettings: Sendable, Equatable {
         public var baseURL = BuddySettings.constantURL("https://api.openai.com/v1")
         /// `model`: the model name the server knows.
         public var model = "gpt-4o-mini"
+
+        public init() {}
+    }
+
+    /// `[elevenlabs]`: the cloud voice. It speaks with `ELEVENLABS_API_KEY` when there is one,
+    /// else through `anthropic.worker_url`'s `/tts` route (the original app's one worker).
+    public struct ElevenLabs: Sendable, Equatable {
+        /// `voice_id`: the voice to speak with (the original app's by default).
+        public var voiceID = "kPzsL2i3teMYv0FxEYQ6"
+        /// `model`: the speech model (`eleven_multilingual_v2` for more languages, slower).
+        public var model = "eleven_flash_v2_5"
 
         public init() {}
     }

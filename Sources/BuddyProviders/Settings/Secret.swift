@@ -28,6 +28,8 @@ public enum SecretKind: String, Sendable, CaseIterable {
     case anthropic
     case openai
     case posthog
+    /// The cloud voice (not needed when a worker speaks for us).
+    case elevenlabs
 
     /// The variable that overrides every stored key (DESIGN.md's list).
     public var environmentVariable: String {
@@ -35,6 +37,7 @@ public enum SecretKind: String, Sendable, CaseIterable {
         case .anthropic: "ANTHROPIC_API_KEY"
         case .openai: "OPENAI_API_KEY"
         case .posthog: "POSTHOG_API_KEY"
+        case .elevenlabs: "ELEVENLABS_API_KEY"
         }
     }
 
@@ -44,6 +47,7 @@ public enum SecretKind: String, Sendable, CaseIterable {
         case .anthropic: "Clicky: Anthropic API key"
         case .openai: "Clicky: OpenAI-compatible API key"
         case .posthog: "Clicky: PostHog project key"
+        case .elevenlabs: "Clicky: ElevenLabs API key"
         }
     }
 }

@@ -1,4 +1,4 @@
-/// Finds and keeps the API keys (Anthropic, OpenAI-compatible, PostHog).
+/// Finds and keeps the API keys (Anthropic, OpenAI-compatible, PostHog, ElevenLabs).
 ///
 /// Lookup order: the environment variable (a power user's explicit choice for this run), then
 /// the Secret Service keyring, then `secrets.toml` in the config directory. The file is a plain
@@ -11,6 +11,7 @@
 /// anthropic = "sk-ant-…"
 /// openai = "sk-…"
 /// posthog = "phc_…"
+/// elevenlabs = "sk_…"
 /// ```
 public struct SecretStore: Sendable {
     public var environment: [String: String]

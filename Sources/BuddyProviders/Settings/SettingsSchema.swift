@@ -36,6 +36,8 @@ extension SettingsField {
             optionalURL("anthropic", "worker_url", \.anthropic.workerURL),
             url("openai", "base_url", \.openAI.baseURL),
             string("openai", "model", \.openAI.model),
+            string("elevenlabs", "voice_id", \.elevenLabs.voiceID),
+            string("elevenlabs", "model", \.elevenLabs.model),
             boolean("privacy", "share_local_history_with_cloud", \.privacy.shareLocalHistoryWithCloud),
             boolean("privacy", "analytics", \.privacy.analytics),
             boolean("privacy", "include_conversation_content", \.privacy.includeConversationContent),
@@ -44,7 +46,7 @@ extension SettingsField {
     }
 
     /// The tables the file may have, in the order they are written.
-    static var tables: [String] { ["local", "anthropic", "openai", "privacy", "analytics"] }
+    static var tables: [String] { ["local", "anthropic", "openai", "elevenlabs", "privacy", "analytics"] }
 
     /// Environment variables that override a key, with the key they override (DESIGN.md's list,
     /// plus `CLICKY_BRAIN` to pick a brain for one run without touching the file).
@@ -54,6 +56,7 @@ extension SettingsField {
             ("ANTHROPIC_BASE_URL", "anthropic", "base_url"),
             ("CLICKY_WORKER_URL", "anthropic", "worker_url"),
             ("OPENAI_BASE_URL", "openai", "base_url"),
+            ("ELEVENLABS_VOICE_ID", "elevenlabs", "voice_id"),
             ("POSTHOG_HOST", "analytics", "posthog_host"),
         ]
     }
