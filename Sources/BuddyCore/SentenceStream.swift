@@ -8,19 +8,42 @@
 public struct SentenceStream: Sendable {
     private static let abbreviations: Set<String> = ["e.g", "i.e", "mr", "mrs", "ms", "dr", "st", "vs", "etc", "approx", "no"]
     private var pending = ""
+    /// The first piece may end at a clause (", " "; " ": ") once it has this many words, so the
+    /// voice starts sooner; 0 keeps whole sentences only.
+    private var firstClauseWords: Int
 
-    public init() {}
+    public init(firstClauseWords: Int = 0) {
+        self.firstClauseWords = firstClauseWords
+    }
 
     /// Adds a piece of the answer; returns the sentences it completed, trimmed, in order.
     public mutating func feed(_ piece: String) -> [String] {
         pending += piece
         var sentences: [String] = []
-        while let end = Self.firstBoundary(in: pending) {
+        while let end = [Self.firstBoundary(in: pending), firstClause()].compactMap({ $0 }).min() {
+            firstClauseWords = 0
             let sentence = pending[..<end].trimmingWhitespace
             pending = String(pending[end...])
             if !sentence.isEmpty { sentences.append(sentence) }
         }
         return sentences
+    }
+
+    /// The end of the first clause of the first piece, when it is long enough to say alone.
+    private func firstClause() -> String.Index? {
+        guard firstClauseWords > 0 else { return nil }
+        var index = pending.startIndex
+        while index < pending.endIndex {
+            let character = pending[index]
+            let next = pending.index(after: index)
+            if ",;:".contains(character), next < pending.endIndex, pending[next].isWhitespace,
+               pending[..<index].split(whereSeparator: \.isWhitespace).count >= firstClauseWords,
+               !(index > pending.startIndex && pending[pending.index(before: index)].isNumber) {
+                return next
+            }
+            index = next
+        }
+        return nil
     }
 
     /// The answer ended: the unfinished last sentence, if any.

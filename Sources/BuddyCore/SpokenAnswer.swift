@@ -28,7 +28,8 @@ struct SpokenAnswer: Sendable {
         let (clips, clipSink) = AsyncStream<(String, AudioClip)>.makeStream()
         return try await withThrowingTaskGroup(of: Playback?.self) { group in
             group.addTask {   // text → sentences
-                var splitter = SentenceStream()
+                // The first clause goes alone when it is long enough: the voice starts sooner.
+                var splitter = SentenceStream(firstClauseWords: 4)
                 for await piece in pieces {
                     for sentence in splitter.feed(piece) { sentenceSink.yield(sentence) }
                 }

@@ -12,11 +12,16 @@ extension VoiceLoop {
         let ending = SharedBox<TurnEnding?>(nil)
         let speech = SpokenAnswer(voice: chosen, speaker: devices.speaker)
         let (buddy, wantsScreens, cloudVoice) = (self.buddy, self.wantsScreens, devices.cloudVoice)
+        let streaming = speaksWhileThinking
         await devices.overlay?.show(.thinking)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {   // the brain
-                    defer { pieceSink.finish() }
+                    var held = ""   // the whole answer, when it is spoken only at the end
+                    defer {
+                        if !held.isEmpty { pieceSink.yield(held) }
+                        pieceSink.finish()
+                    }
                     for try await event in buddy.ask(question, wantsScreens: wantsScreens) {
                         switch event {
                         case .asking(let name, _):
@@ -26,7 +31,7 @@ extension VoiceLoop {
                             if let cloudVoice, !Self.isLocal(name) { chosen.use(cloudVoice) }
                         case .text(let piece):
                             report(.text(piece, turn: turn))
-                            pieceSink.yield(piece)
+                            if streaming { pieceSink.yield(piece) } else { held += piece }
                         case .refused(let failure, _):
                             ending.withLock { $0 = .refused(failure) }
                         case .textOnly:

@@ -41,6 +41,9 @@ public final class VoiceLoop: Sendable {
     let buddy: Buddy
     let devices: Devices
     let wantsScreens: Bool
+    /// False: the answer is spoken only once it is complete, as the original did (for the
+    /// latency benchmark's side-by-side).
+    let speaksWhileThinking: Bool
     let report: @Sendable (VoiceLoopEvent) -> Void
     let clock: @Sendable () -> Double
     private let inputs: AsyncStream<Input>
@@ -48,12 +51,13 @@ public final class VoiceLoop: Sendable {
 
     /// `wantsScreens`: cloud turns are shown the screens (the desktop buddy; not the terminal).
     /// `report` is called from the loop's tasks, in order for one turn.
-    public init(buddy: Buddy, devices: Devices, wantsScreens: Bool = false,
+    public init(buddy: Buddy, devices: Devices, wantsScreens: Bool = false, speaksWhileThinking: Bool = true,
                 report: @escaping @Sendable (VoiceLoopEvent) -> Void) {
         precondition(!devices.voice.needsInternet, "the offline voice must not need the internet")
         self.buddy = buddy
         self.devices = devices
         self.wantsScreens = wantsScreens
+        self.speaksWhileThinking = speaksWhileThinking
         self.report = report
         let start = ContinuousClock.now
         self.clock = { Self.seconds(ContinuousClock.now - start) }

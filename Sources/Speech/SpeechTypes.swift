@@ -27,7 +27,7 @@ public enum SpeechError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidAudio(let path, let reason): "\(path): not a readable WAV file: \(reason)"
+        case .invalidAudio(let path, let reason): "\(path): not readable audio: \(reason)"
         case .unsupportedAudio(let path, let reason): "\(path): unsupported audio: \(reason)"
         case .invalidModel(let path, let reason): "\(path): not a usable Whisper model: \(reason)"
         case .io(let path, let reason): "\(path): \(reason)"

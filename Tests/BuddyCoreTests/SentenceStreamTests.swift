@@ -40,4 +40,23 @@ final class SentenceStreamTests: XCTestCase {
         XCTAssertEqual(sentences("two steps. 1. open the menu. 2. click save.", splitEvery: 3),
                        ["two steps.", "1. open the menu.", "2. click save."], "a list number is not a sentence")
     }
+
+    func testTheFirstLongClauseIsSpokenAloneThenWholeSentences() {
+        let answer = "The capital of France is Paris, a city on the Seine. It is big, old and lovely, they say. Yes, 1,000 times."
+        for size in [1, 2, 3, 7, 200] {
+            var stream = SentenceStream(firstClauseWords: 4)
+            var pieces: [String] = []
+            var index = answer.startIndex
+            while index < answer.endIndex {
+                let end = answer.index(index, offsetBy: size, limitedBy: answer.endIndex) ?? answer.endIndex
+                pieces += stream.feed(String(answer[index..<end]))
+                index = end
+            }
+            if let last = stream.finish() { pieces.append(last) }
+            XCTAssertEqual(pieces, ["The capital of France is Paris,", "a city on the Seine.",
+                                    "It is big, old and lovely, they say.", "Yes, 1,000 times."], "chunks of \(size)")
+        }
+        var short = SentenceStream(firstClauseWords: 4)
+        XCTAssertEqual(short.feed("Yes, it is Paris. "), ["Yes, it is Paris."], "a short first clause waits for its sentence")
+    }
 }

@@ -15,13 +15,14 @@ final class VoiceLoopTests: XCTestCase {
     }
 
     func makeRig(brains: Buddy.Brains, mode: BrainMode = .local, online: Bool = true, transcripts: [String] = ["what is the capital of france"],
-                 microphone: FakeMicrophone = FakeMicrophone(), speaker: FakeSpeaker = FakeSpeaker(speed: 4)) -> Rig {
+                 microphone: FakeMicrophone = FakeMicrophone(), speaker: FakeSpeaker = FakeSpeaker(speed: 4),
+                 speaksWhileThinking: Bool = true) -> Rig {
         let buddy = Buddy(brains: brains, mode: mode, capturer: nil, network: FixedNetwork(online: online))
         let offline = FakeVoice(tag: 0.25), cloud = FakeVoice(tag: 0.75, needsInternet: true)
         let recorder = LoopRecorder()
         let devices = VoiceLoop.Devices(microphone: microphone, ears: FakeEars(transcripts), voice: offline,
                                         cloudVoice: cloud, speaker: speaker)
-        let loop = VoiceLoop(buddy: buddy, devices: devices, report: recorder.report)
+        let loop = VoiceLoop(buddy: buddy, devices: devices, speaksWhileThinking: speaksWhileThinking, report: recorder.report)
         let running = Task { await loop.run() }
         return Rig(loop: loop, recorder: recorder, microphone: microphone, speaker: speaker, offline: offline, cloud: cloud,
                    running: running)
@@ -169,5 +170,19 @@ final class VoiceLoopTests: XCTestCase {
         XCTAssertEqual(problems.count, 2)
         XCTAssertTrue(problems[0].hasPrefix("no microphone"), problems[0])
         XCTAssertFalse(problems[0].contains("\n"))
+    }
+
+    func testTheOriginalsWayWaitsForTheWholeAnswerBeforeSpeaking() async throws {
+        let brain = PacedLocalBrain(["Paris is the capital. ", "It is on the Seine."], pause: .milliseconds(100))
+        let rig = makeRig(brains: Buddy.Brains(local: brain), speaksWhileThinking: false)
+        rig.loop.press(.talkPressed)
+        rig.loop.press(.talkReleased)
+        await rig.recorder.expect { $0 == .idle(turn: 1) }
+        await finish(rig)
+        let events = rig.recorder.events.value
+        let firstAudio = try XCTUnwrap(events.firstIndex { if case .firstAudio = $0 { true } else { false } })
+        let lastText = try XCTUnwrap(events.lastIndex { if case .text = $0 { true } else { false } })
+        XCTAssertGreaterThan(firstAudio, lastText)
+        XCTAssertEqual(rig.offline.spoken.value, ["Paris is the capital.", "It is on the Seine."])
     }
 }

@@ -70,4 +70,22 @@ final class EngineBrainTests: XCTestCase {
         XCTAssertEqual(EngineBrain.messages(for: question).map(\.content), ["sys", "q1", "a1", "q2"])
         XCTAssertEqual(EngineBrain.messages(for: question).map(\.role), [.system, .user, .assistant, .user])
     }
+
+    func testPrewarmingCachesTheSystemPromptSoTheFirstQuestionReusesIt() async throws {
+        let engine = try LocalEngine(path: try defaultModel())
+        let brain = EngineBrain(engine: engine, sampling: SamplingParameters(temperature: 0))
+        let cached = await brain.prewarm(system: BuddyPrompts.local)
+        let systemTokens = try engine.tokenize(.raw(BuddyPrompts.local)).count
+        XCTAssertGreaterThanOrEqual(cached, systemTokens)
+        let question = BrainQuestion(system: BuddyPrompts.local, question: "what is the capital of france", maxTokens: 4)
+        var reused = 0
+        for try await event in engine.generate(.chat(EngineBrain.messages(for: question)),
+                                               options: GenerationOptions(sampling: SamplingParameters(temperature: 0), maxTokens: 4)) {
+            if case .finished(let record) = event { reused = record.reusedPromptTokens }
+        }
+        // Everything up to the question's own text came from the cache.
+        XCTAssertGreaterThan(reused, systemTokens)
+        let unwarmed = await EngineBrain(modelPath: "/nonexistent.gguf").prewarm(system: BuddyPrompts.local)
+        XCTAssertEqual(unwarmed, 0)
+    }
 }

@@ -93,6 +93,24 @@ public final class EngineBrain: LocalBrain, @unchecked Sendable {
         }
     }
 
+    /// Computes the system prompt's keys and values before the first question (the engine's
+    /// prompt cache keeps them), so the first answer starts as fast as later ones instead of
+    /// paying for the whole prompt after the talk key goes up. Returns the tokens now cached.
+    @discardableResult
+    public func prewarm(system: String) async -> Int {
+        guard let engine = lock.withLock({ self.engine }) else { return 0 }
+        let messages = Self.messages(for: BrainQuestion(system: system, question: ""))
+        var cached = 0
+        do {
+            for try await event in engine.generate(.chat(messages), options: GenerationOptions(sampling: sampling, maxTokens: 0)) {
+                if case .finished(let record) = event { cached = record.promptTokens }
+            }
+        } catch {
+            return 0   // the first question will compute the prompt itself
+        }
+        return cached
+    }
+
     /// System prompt, history (oldest first), then the question, in the model's chat format.
     static func messages(for question: BrainQuestion) -> [ChatMessage] {
         var messages = [ChatMessage(role: .system, content: question.system)]
