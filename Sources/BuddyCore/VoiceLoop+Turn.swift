@@ -95,11 +95,17 @@ enum TurnEnding: Sendable {
     case answered(TurnOutcome)
 }
 
-/// The voice of one turn: the offline voice until the brain is known to be a cloud one.
+/// The voice of one turn: the offline voice until the brain is known to be a cloud one. When
+/// the cloud voice fails (quota, network), the rest of the turn is said by the offline voice
+/// rather than not at all.
 final class TurnVoice: SpeechSynthesizer {
+    private let offline: any SpeechSynthesizer
     private let current: Mutex<any SpeechSynthesizer>
 
-    init(_ voice: any SpeechSynthesizer) { current = Mutex(voice) }
+    init(_ voice: any SpeechSynthesizer) {
+        offline = voice
+        current = Mutex(voice)
+    }
 
     func use(_ voice: any SpeechSynthesizer) { current.withLock { $0 = voice } }
 
@@ -107,6 +113,11 @@ final class TurnVoice: SpeechSynthesizer {
 
     func synthesize(_ text: String) async throws -> AudioClip {
         let voice = current.withLock { $0 }
-        return try await voice.synthesize(text)
+        do {
+            return try await voice.synthesize(text)
+        } catch where voice.needsInternet && !(error is CancellationError) && !Task.isCancelled {
+            use(offline)
+            return try await offline.synthesize(text)
+        }
     }
 }

@@ -46,15 +46,20 @@ final class FakeEars: SpeechToText, @unchecked Sendable {
 struct FakeVoice: SpeechSynthesizer {
     let tag: Float
     let needsInternet: Bool
+    let failing: Bool
     let spoken: Observed<[String]>
 
-    init(tag: Float, needsInternet: Bool = false) {
+    init(tag: Float, needsInternet: Bool = false, failing: Bool = false) {
         self.tag = tag
         self.needsInternet = needsInternet
+        self.failing = failing
         spoken = Observed([])
     }
 
+    struct QuotaUsedUp: Error {}
+
     func synthesize(_ text: String) async throws -> AudioClip {
+        if failing { throw QuotaUsedUp() }
         spoken.update { $0.append(text) }
         let words = text.split(separator: " ").count
         return AudioClip(samples: [Float](repeating: tag, count: words * 800), sampleRate: 16_000)

@@ -16,9 +16,9 @@ final class VoiceLoopTests: XCTestCase {
 
     func makeRig(brains: Buddy.Brains, mode: BrainMode = .local, online: Bool = true, transcripts: [String] = ["what is the capital of france"],
                  microphone: FakeMicrophone = FakeMicrophone(), speaker: FakeSpeaker = FakeSpeaker(speed: 4),
-                 speaksWhileThinking: Bool = true) -> Rig {
+                 speaksWhileThinking: Bool = true, cloudVoiceFails: Bool = false) -> Rig {
         let buddy = Buddy(brains: brains, mode: mode, capturer: nil, network: FixedNetwork(online: online))
-        let offline = FakeVoice(tag: 0.25), cloud = FakeVoice(tag: 0.75, needsInternet: true)
+        let offline = FakeVoice(tag: 0.25), cloud = FakeVoice(tag: 0.75, needsInternet: true, failing: cloudVoiceFails)
         let recorder = LoopRecorder()
         let devices = VoiceLoop.Devices(microphone: microphone, ears: FakeEars(transcripts), voice: offline,
                                         cloudVoice: cloud, speaker: speaker)
@@ -184,5 +184,16 @@ final class VoiceLoopTests: XCTestCase {
         let lastText = try XCTUnwrap(events.lastIndex { if case .text = $0 { true } else { false } })
         XCTAssertGreaterThan(firstAudio, lastText)
         XCTAssertEqual(rig.offline.spoken.value, ["Paris is the capital.", "It is on the Seine."])
+    }
+
+    func testWhenTheCloudVoiceFailsTheOfflineVoiceSaysTheAnswer() async {
+        let rig = makeRig(brains: Buddy.Brains(local: nil, remote: [.sonnet: FakeRemoteBrain(pieces: ["Click save. Then close it."])]),
+                          mode: .sonnet, cloudVoiceFails: true)
+        rig.loop.press(.talkPressed)
+        rig.loop.press(.talkReleased)
+        await rig.recorder.expect { $0 == .idle(turn: 1) }
+        await finish(rig)
+        XCTAssertEqual(rig.offline.spoken.value, ["Click save.", "Then close it."])
+        XCTAssertEqual(rig.speaker.played.value.map(\.tag), [0.25, 0.25])
     }
 }
