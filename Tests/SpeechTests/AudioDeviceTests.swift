@@ -58,6 +58,8 @@ final class AudioDeviceTests: XCTestCase {
         // The speech itself, sample for sample (nothing converts 16 kHz mono s16 on this path),
         // where the feeder started saying it.
         let match = AudioSignalMeasures.bestMatch(of: speech.samples, in: samples, sampleRate: Self.rate)
+        print("capture: the question found at \(String(format: "%.3f", Double(match.offset) / Double(Self.rate))) s, "
+              + "correlation \(String(format: "%.4f", match.correlation))")
         XCTAssertGreaterThan(match.correlation, 0.99, "the question is in the recording")
         let saidAt = try XCTUnwrap(feeder.speechStartedAt).timeIntervalSince(started)
         XCTAssertEqual(Double(match.offset) / Double(Self.rate), saidAt, accuracy: 0.3)
@@ -81,6 +83,7 @@ final class AudioDeviceTests: XCTestCase {
         XCTAssertLessThan(quietLevels.max() ?? 1, 0.05, "quiet before")
 
         let text = try transcribe(samples).lowercased()
+        print("capture: Whisper heard \"\(text)\"")
         XCTAssertTrue(text.contains("capital") && text.contains("france"), text)
     }
 
@@ -144,12 +147,15 @@ final class AudioDeviceTests: XCTestCase {
         // Through PulseAudio's resampler twice (16 kHz → the sink's rate → 16 kHz): the same
         // waveform at the same loudness, not sample for sample.
         let match = AudioSignalMeasures.bestMatch(of: speech.samples, in: heard, sampleRate: Self.rate)
+        print("playback: heard with correlation \(String(format: "%.3f", match.correlation)), "
+              + "loud for \(String(format: "%.2f", span.end - span.start)) s of the clip's \(String(format: "%.2f", played.end - played.start)) s")
         XCTAssertGreaterThan(match.correlation, 0.9)
         let heardPart = heard[match.offset..<min(heard.count, match.offset + speech.samples.count)]
         XCTAssertEqual(AudioSignalMeasures.decibels(AudioSignalMeasures.rms(heardPart)),
                        AudioSignalMeasures.decibels(AudioSignalMeasures.rms(speech.samples)), accuracy: 1.5)
 
         let text = try transcribe(heard).lowercased()
+        print("playback: Whisper heard \"\(text)\"")
         XCTAssertTrue(text.contains("capital") && text.contains("france"), text)
     }
 

@@ -24,7 +24,9 @@ public final class AlsaMicrophone: Microphone, @unchecked Sendable {
     }
 
     /// Opens the device and starts recording. `level` gets the loudness of each 50 ms of audio
-    /// (`AudioLevel`), on the recording thread. Calling `start` while recording changes nothing.
+    /// (`AudioLevel`) on the recording thread, so it should only hand the number on (audio
+    /// arriving meanwhile waits in the device's 80 ms buffer). Calling `start` while recording
+    /// changes nothing.
     /// - Throws: `AudioDeviceError` `.noMicrophone` when the device cannot be opened.
     public func start(level: @escaping @Sendable (Double) -> Void) async throws(AudioDeviceError) {
         let session: CaptureSession? = lock.withLock {
