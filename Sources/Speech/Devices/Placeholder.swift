@@ -1,2 +1,0 @@
-import CAlsa
-import CMpg123
