@@ -56,8 +56,10 @@ let package = Package(
         .testTarget(name: "LLMEngineTests", dependencies: ["LLMEngine", "GGUF", "LLMKernels"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyCoreTests", dependencies: ["BuddyCore"], swiftSettings: swiftFast),
         .testTarget(name: "BuddyProvidersTests", dependencies: ["BuddyProviders", "BuddyCore", "LLMEngine", "Speech"], swiftSettings: swiftFast),
-        .testTarget(name: "SpeechTests", dependencies: ["Speech", "LLMKernels"], swiftSettings: swiftFast),
-        .testTarget(name: "clickyTests", dependencies: ["LLMEngine"], swiftSettings: swiftFast),
+        // Test helpers shared by test targets: child processes started with posix_spawn.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "SpeechTests", dependencies: ["Speech", "LLMKernels", "TestSupport"], swiftSettings: swiftFast),
+        .testTarget(name: "clickyTests", dependencies: ["LLMEngine", "TestSupport"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]
 )

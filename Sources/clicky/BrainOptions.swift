@@ -52,7 +52,13 @@ struct BrainOptions: ParsableArguments {
                           network: RouteTableNetworkStatus(), analytics: analytics, policy: settings.analyticsPolicy,
                           history: ConversationHistory(shareLocalHistoryWithCloud: settings.privacy.shareLocalHistoryWithCloud),
                           maxTokens: model.maxTokens)
-        return Assembled(buddy: buddy, mode: mode, wantsScreens: screen, engine: local, analytics: analytics)
+        // The original's cloud voice speaks cloud answers when it is set up (a key, or the worker's
+        // /tts). Local Mode does not even build it.
+        let cloudVoice: (any SpeechSynthesizer)? = mode == .local ? nil
+            : try ElevenLabsConfiguration(settings: settings, apiKey: CloudBrains.key(.elevenlabs, in: keys))
+                .map { ElevenLabsVoice(configuration: $0, transport: transport) }
+        return Assembled(buddy: buddy, mode: mode, wantsScreens: screen, engine: local, analytics: analytics,
+                         cloudVoice: cloudVoice)
     }
 
     struct Assembled {
@@ -61,6 +67,8 @@ struct BrainOptions: ParsableArguments {
         let wantsScreens: Bool
         let engine: EngineBrain?
         let analytics: (any AnalyticsSink)?
+        /// ElevenLabs for cloud answers, when set up and the mode is not local.
+        let cloudVoice: (any SpeechSynthesizer)?
     }
 }
 

@@ -14,6 +14,10 @@ struct Chat: AsyncParsableCommand {
     @OptionGroup var options: ModelOptions
 
     func run() async throws {
+        try await Self.chat(brains: brains, options: options)
+    }
+
+    static func chat(brains: BrainOptions, options: ModelOptions) async throws {
         let assembled = try brains.assemble(model: options)
         let interrupts = InterruptMonitor()
         let printer = TurnPrinter(buddy: assembled.buddy, wantsScreens: assembled.wantsScreens,
@@ -45,7 +49,7 @@ struct Chat: AsyncParsableCommand {
         await assembled.analytics?.flush()
     }
 
-    private func greeting(_ assembled: BrainOptions.Assembled) -> String {
+    private static func greeting(_ assembled: BrainOptions.Assembled) -> String {
         guard let engine = assembled.engine?.loadedEngine else {
             return "clicky · \(assembled.mode.rawValue) · /reset forgets, Ctrl-D leaves"
         }

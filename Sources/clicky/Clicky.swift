@@ -36,12 +36,12 @@ struct Clicky: AsyncParsableCommand {
         commandName: "clicky",
         abstract: "A voice AI buddy that lives beside your cursor — Local Mode runs on this machine.",
         discussion: """
-        Without a display the buddy runs as `clicky chat`.
+        Without a display, `clicky` is `clicky talk` (Enter to talk) when there is a microphone, else `clicky chat`.
         Exit codes: 0 ok · 1 failure · 2 usage · 3 invalid model or input file · 4 network · 130 interrupted.
         """,
         version: Clicky.version,
-        subcommands: [Chat.self, Ask.self, Generate.self, Bench.self, Models.self, Transcribe.self, Voice.self],
-        defaultSubcommand: Chat.self)
+        subcommands: [Start.self, Chat.self, Ask.self, Generate.self, Bench.self, Models.self, Transcribe.self, Voice.self, Talk.self, Doctor.self],
+        defaultSubcommand: Start.self)
 
     /// Parses, runs, and maps every failure onto the contract's exit codes (argument-parser's
     /// own usage code is 64; ours is 2).

@@ -37,23 +37,24 @@ struct Voice: AsyncParsableCommand {
     @OptionGroup var options: ModelOptions
 
     func run() async throws {
-        let clip = try speech { () throws(SpeechError) in try WAVFile.read(path: input) }
-        let speaker = try speech { () throws(SpeechError) in try FliteVoice(voice: voice) }
+        let clip = try speechStep { () throws(SpeechError) in try WAVFile.read(path: input) }
+        let speaker = try speechStep { () throws(SpeechError) in try FliteVoice(voice: voice) }
         let threads = options.threads ?? EngineOptions.defaultThreads
-        let transcriber = try speech { () throws(SpeechError) in
+        let transcriber = try speechStep { () throws(SpeechError) in
             try WhisperTranscriber(directory: WhisperModelFiles.defaultDirectory, threads: threads)
         }
         let assembled = try brains.assemble(model: options)
+        await assembled.engine?.prewarm(system: BuddyPrompts.local)   // as the resident buddy has it
 
         let clock = TurnClock()
-        let transcript = try speech { () throws(SpeechError) in try transcriber.transcribe(clip) }
+        let transcript = try speechStep { () throws(SpeechError) in try transcriber.transcribe(clip) }
         let heard = transcript.text.trimmingCharacters(in: .whitespacesAndNewlines)
         var timings = Report.Timings(speechToText: clock.now())
         if !json { printError("heard: \(heard)") }
 
         let track = SpokenTrack(speaker: speaker, clock: clock)
         guard !heard.isEmpty else {
-            try speech { () throws(SpeechError) in try track.say(SpokenLines.didNotHear) }
+            try speechStep { () throws(SpeechError) in try track.say(SpokenLines.didNotHear) }
             try write(track, timings: &timings)
             finish(Report(transcript: "", answer: SpokenLines.didNotHear, brain: nil, badge: nil, out: output,
                           timings: timings))
@@ -66,12 +67,12 @@ struct Voice: AsyncParsableCommand {
         timings.firstToken = turn.firstToken
         switch turn.result {
         case .refused(let line, let exitCode):
-            try speech { () throws(SpeechError) in try track.say(line) }
+            try speechStep { () throws(SpeechError) in try track.say(line) }
             try write(track, timings: &timings)
             throw CLIError(line, exitCode: exitCode)
         case .answered(let outcome):
-            try speech { () throws(SpeechError) in try track.finish() }
-            if track.isEmpty { try speech { () throws(SpeechError) in try track.say(SpokenLines.didNotHear) } }
+            try speechStep { () throws(SpeechError) in try track.finish() }
+            if track.isEmpty { try speechStep { () throws(SpeechError) in try track.say(SpokenLines.didNotHear) } }
             try write(track, timings: &timings)
             finish(Report(transcript: heard, answer: outcome.spokenText, brain: outcome.brainName,
                           badge: outcome.badge, out: output, timings: timings))
@@ -93,7 +94,7 @@ struct Voice: AsyncParsableCommand {
     /// when the file was written.
     private func write(_ track: SpokenTrack, timings: inout Report.Timings) throws {
         let clip = track.clip
-        try speech { () throws(SpeechError) in try WAVWriter.write(clip, to: output) }
+        try speechStep { () throws(SpeechError) in try WAVWriter.write(clip, to: output) }
         timings.firstAudio = track.firstAudio
         timings.total = track.clock.now()
     }
@@ -131,16 +132,6 @@ struct Voice: AsyncParsableCommand {
             throw CLIError("interrupted", exitCode: ExitStatus.interrupted)
         } catch let error as BrainError {
             throw CLIError(error)
-        }
-    }
-
-    /// Runs `body`, reporting a speech error as one line: exit 3 for invalid input (a bad WAV,
-    /// a missing or corrupt model), 1 otherwise.
-    private func speech<T>(_ body: () throws(SpeechError) -> T) throws(CLIError) -> T {
-        do {
-            return try body()
-        } catch {
-            throw CLIError(error.description, exitCode: error.isInvalidInput ? ExitStatus.invalidInput : ExitStatus.failure)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Plays the part of a person at the microphone: writes 16 kHz mono s16le into the pipe
 /// source's fifo at the pace of real time, 20 ms at a time, silence unless `say` gave it

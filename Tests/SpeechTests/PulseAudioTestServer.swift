@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A private PulseAudio for one test, run by `Tests/Servers/pulse_server.sh`: a null sink
