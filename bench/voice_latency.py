@@ -68,6 +68,17 @@ class Talk:
             time.sleep(0.01)
         raise SystemExit(f"no {name} event for turn {turn} within {timeout} s")
 
+    def stages(self, turn, first):
+        """Where the time went, from the events' clock: key to the recording handed over, speech
+        to text, the brain's first words, the first sound."""
+        with self.lock:
+            mine = [e for e in self.events if e.get("turn") == turn]
+        at = lambda name: next(e["t"] for e in mine if e.get("event") == name)
+        released, heard, sound = at("released"), at("heard"), at("first_audio")
+        first_text = next((e["t"] for e in mine if e.get("event") == "text"), sound)
+        key = sound - first["after_release"]
+        return (released - key, heard - released, first_text - heard, sound - first_text)
+
     def close(self):
         self.process.stdin.write("q\n")
         self.process.stdin.close()
@@ -111,6 +122,7 @@ def main():
         talks = {"streamed": Talk(args.clicky, env, ["--max-tokens", args.max_tokens]),
                  "whole": Talk(args.clicky, env, ["--max-tokens", args.max_tokens, "--speak-whole-answer"])}
         turns = {"streamed": 0, "whole": 0}
+        stages = {"streamed": [], "whole": []}
         for _ in range(args.rounds):
             for raw, seconds in clips:
                 for way in ("streamed", "whole"):
@@ -128,6 +140,7 @@ def main():
                     first = talk.wait_for("first_audio", turn)
                     talk.wait_for("idle", turn)
                     results[way].append((seconds, first["after_release"]))
+                    stages[way].append(talk.stages(turn, first))
         for talk in talks.values():
             talk.close()
     finally:
@@ -146,6 +159,10 @@ def main():
     for way, label in (("streamed", "clicky: speak while thinking"), ("whole", "the original's way: whole answer first")):
         times = [t for _, t in results[way]]
         print(f"| {label} | {statistics.median(times):.2f} s | {min(times):.2f} s | {max(times):.2f} s |")
+    print("\nWhere the time goes (medians): key → recording handed over · speech to text · brain's first words · first sound")
+    for way in ("streamed", "whole"):
+        parts = list(zip(*stages[way]))
+        print(f"- {way}: " + " · ".join(f"{statistics.median(p):.3f} s" for p in parts))
     print(f"\nSpeaking while thinking: {ours:.2f} s vs {whole:.2f} s, {whole / ours:.2f}× sooner; target ≤ 0.6 s.")
 
 
