@@ -33,3 +33,16 @@ final class DoctorCommandTests: XCTestCase {
         XCTAssertTrue(result.error.contains("missing"), result.error)
     }
 }
+
+/// `clicky` with no command: typed chat when there is no microphone, said in one line first.
+final class StartCommandTests: XCTestCase {
+    func testWithoutAMicrophoneTheBuddyChats() throws {
+        _ = try CLIRunner.defaultModel()
+        let result = try CLIRunner.run(["--microphone", "clicky_no_such_device", "--temperature", "0", "--max-tokens", "8"],
+                                       stdin: "what is the capital of france\n")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("no microphone"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("typing instead"), result.stderr)
+        XCTAssertFalse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "it answered")
+    }
+}
