@@ -31,6 +31,13 @@ let package = Package(
         // System libraries: ALSA for the microphone and speaker, libmpg123 for a worker's MP3 voice.
         .systemLibrary(name: "CAlsa", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CMpg123", pkgConfig: "libmpg123", providers: [.apt(["libmpg123-dev"])]),
+        // X11 with its extensions and cairo (the overlay, hotkey, capture); libjpeg-turbo and libpng.
+        .systemLibrary(name: "CX11", pkgConfig: "cairo-xlib",
+                       providers: [.apt(["libx11-dev", "libxext-dev", "libxfixes-dev", "libxrandr-dev", "libxtst-dev",
+                                         "libxi-dev", "libcairo2-dev"])]),
+        .systemLibrary(name: "CImage", pkgConfig: "libpng", providers: [.apt(["libpng-dev", "libjpeg62-turbo-dev"])]),
+        // The desktop adapters on X11: overlay, hotkey, screen capture.
+        .target(name: "BuddyLinux", dependencies: ["BuddyCore", "CX11", "CImage"], swiftSettings: swiftFast),
         // The ears and the voice: WAV reading, log-mel, the CTranslate2 reader and Whisper on
         // LLMKernels; the audio devices; flite, espeak-ng and MP3 decoding.
         .target(name: "Speech", dependencies: ["LLMKernels", "LLMTokenizers", "BuddyCore", "CAlsa", "CMpg123"],
@@ -41,7 +48,7 @@ let package = Package(
         // PostHog, settings and secrets, network status.
         .target(name: "BuddyProviders", dependencies: ["BuddyCore", "LLMEngine", "ChatTemplates", "GGUF", "Speech"], swiftSettings: swiftFast),
         .executableTarget(name: "clicky",
-                          dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders", "Speech",
+                          dependencies: ["LLMEngine", "BuddyCore", "BuddyProviders", "Speech", "BuddyLinux",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: swiftFast),
         // Kernel micro-benchmark: `swift run -c release KernelBench [--quick] [--only hot|bandwidth|isa|pool|quant|token|prefill|kquant]`.
@@ -60,6 +67,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SpeechTests", dependencies: ["Speech", "LLMKernels", "TestSupport"], swiftSettings: swiftFast),
         .testTarget(name: "clickyTests", dependencies: ["LLMEngine", "TestSupport"], swiftSettings: swiftFast),
+        .testTarget(name: "BuddyLinuxTests", dependencies: ["BuddyLinux", "BuddyCore", "TestSupport"], swiftSettings: swiftFast),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,9 +17,13 @@ log() { printf 'setup: %s\n' "$*" >&2; }
 # libasound2-dev: the microphone and speaker (ALSA; libasound2-plugins routes it to PulseAudio or
 # PipeWire when one runs); pulseaudio, pulseaudio-utils, alsa-utils: the voice-loop tests run a
 # private PulseAudio with a null sink as speaker and a pipe source as microphone. libmpg123-dev:
-# decodes the MP3 that a Clicky worker's /tts route returns.
+# decodes the MP3 that a Clicky worker's /tts route returns. X11, its extensions, cairo, libpng,
+# libjpeg-turbo: the desktop buddy (overlay, hotkey, capture); xvfb, x11-utils, x11-xserver-utils
+# (xrandr), xdotool, imagemagick (import), xcompmgr: its tests run on a virtual X server.
 debian_packages=(python3 python3-pip python3-venv unzip ca-certificates strace util-linux libsecret-tools flite espeak-ng
-    libasound2-dev libasound2-plugins alsa-utils pulseaudio pulseaudio-utils libmpg123-dev)
+    libasound2-dev libasound2-plugins alsa-utils pulseaudio pulseaudio-utils libmpg123-dev
+    pkg-config libx11-dev libxext-dev libxfixes-dev libxrandr-dev libxtst-dev libxi-dev libcairo2-dev libpng-dev
+    libjpeg62-turbo-dev fonts-dejavu-core xvfb x11-utils x11-xserver-utils xdotool imagemagick xcompmgr)
 missing=()
 for p in "${debian_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

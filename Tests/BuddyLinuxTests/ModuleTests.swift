@@ -1,0 +1,6 @@
+import BuddyLinux
+import XCTest
+
+final class ModuleTests: XCTestCase {
+    func testTheModuleLinks() { _ = BuddyLinux.self }
+}
