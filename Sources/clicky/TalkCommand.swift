@@ -39,7 +39,7 @@ struct Talk: AsyncParsableCommand {
                      speakWholeAnswer: Bool) async throws {
         let threads = options.threads ?? EngineOptions.defaultThreads
         let ears = try speechStep { () throws(SpeechError) in
-            try WhisperTranscriber(directory: WhisperModelFiles.defaultDirectory, threads: threads)
+            try WhisperTranscriber(directory: WhisperModelFiles.defaultDirectory, threads: threads, shortWindow: true)
         }
         // No microphone is one line before anything loads (clicky doctor says more).
         if case .failure(let error) = AudioDevices.checkMicrophone(device: voiceOptions.microphone) {

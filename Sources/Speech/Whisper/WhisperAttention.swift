@@ -1,7 +1,8 @@
 import LLMKernels
 
 /// The encoder's self-attention: every one of the 1500 positions attends to all of them, in
-/// each head, softmax(Q·Kᵀ / √64)·V. Unmasked.
+/// each head, softmax(Q·Kᵀ / √64)·V. Unmasked. A short window (``WhisperShortWindow``) runs it
+/// over its first `count` positions only, in the same buffers.
 ///
 /// Per head, the keys are first copied transposed ([64][1504], four zero columns so the score
 /// rows are whole 16-column strips) and the values contiguous ([1500][64]); then blocks of 24
@@ -38,24 +39,29 @@ final class EncoderAttention {
         scores.deallocate()
     }
 
-    /// `qkv` is [positions][3 · width] (queries | keys | values, heads side by side in each);
-    /// writes [positions][width] to `output`.
-    func run(qkv: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, pool: ThreadPool) {
-        pool.parallelFor(heads, Gather(attention: self, qkv: qkv))
-        let blocks = (positions + Self.queryBlock - 1) / Self.queryBlock
-        pool.parallelFor(lanes, Attend(attention: self, qkv: qkv, output: output, jobs: heads * blocks, blocks: blocks))
+    /// `qkv` is [count][3 · width] (queries | keys | values, heads side by side in each);
+    /// writes [count][width] to `output`. `count` ≤ `positions`; the key and value blocks keep
+    /// their full-window strides, so the full window (`count == positions`) computes exactly
+    /// what it did before short windows existed.
+    func run(qkv: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int, pool: ThreadPool) {
+        precondition(count > 0 && count <= positions, "\(count) encoder positions of \(positions)")
+        pool.parallelFor(heads, Gather(attention: self, qkv: qkv, count: count))
+        let blocks = (count + Self.queryBlock - 1) / Self.queryBlock
+        pool.parallelFor(lanes, Attend(attention: self, qkv: qkv, output: output, count: count,
+                                       jobs: heads * blocks, blocks: blocks))
     }
 
     /// Copies one head's keys (transposed) and values out of the fused projection.
     private struct Gather: ParallelWork {
         let attention: EncoderAttention
         let qkv: UnsafePointer<Float>
+        let count: Int
 
         func run(_ head: Int) {
             let a = attention, d = a.headDimension, width = a.heads * d, stride = 3 * width
             let keyColumns = a.keys + head * d * a.paddedPositions
             let valueRows = a.values + head * a.positions * d
-            for t in 0..<a.positions {
+            for t in 0..<count {
                 let key = qkv + t * stride + width + head * d
                 for i in 0..<d { keyColumns[i * a.paddedPositions + t] = key[i] }
                 (valueRows + t * d).update(from: key + width, count: d)
@@ -68,6 +74,7 @@ final class EncoderAttention {
         let attention: EncoderAttention
         let qkv: UnsafePointer<Float>
         let output: UnsafeMutablePointer<Float>
+        let count: Int
         let jobs: Int
         let blocks: Int
 
@@ -75,22 +82,25 @@ final class EncoderAttention {
             let a = attention, d = a.headDimension, width = a.heads * d
             let block = a.scores + lane * EncoderAttention.queryBlock * a.paddedPositions
             let scale = 1 / Float(d).squareRoot()
+            // Score columns computed: `count` in whole 16-column strips. Columns past `count`
+            // (zeros, or keys left by a longer window) are never exponentiated nor summed.
+            let columns = (count + 15) / 16 * 16
             var job = lane
             while job < jobs {
                 let head = job / blocks, first = (job % blocks) * EncoderAttention.queryBlock
-                let count = min(EncoderAttention.queryBlock, a.positions - first)
-                WhisperGEMM.multiply(m: count, n: a.paddedPositions, k: d,
+                let rows = min(EncoderAttention.queryBlock, count - first)
+                WhisperGEMM.multiply(m: rows, n: columns, k: d,
                                      a: qkv + first * 3 * width + head * d, lda: 3 * width,
                                      b: a.keys + head * d * a.paddedPositions, ldb: a.paddedPositions,
                                      c: block, ldc: a.paddedPositions, scale: scale)
                 // Softmax without its division: the 64 outputs of a row are divided by the row's
                 // sum instead of its 1500 weights.
                 var sums = SIMD32<Float>()
-                for i in 0..<count { sums[i] = WhisperMath.exponentiate(block + i * a.paddedPositions, count: a.positions) }
+                for i in 0..<rows { sums[i] = WhisperMath.exponentiate(block + i * a.paddedPositions, count: count) }
                 let out = output + first * width + head * d
-                WhisperGEMM.multiply(m: count, n: d, k: a.positions, a: block, lda: a.paddedPositions,
+                WhisperGEMM.multiply(m: rows, n: d, k: count, a: block, lda: a.paddedPositions,
                                      b: a.values + head * a.positions * d, ldb: d, c: out, ldc: width)
-                for i in 0..<count {
+                for i in 0..<rows {
                     let inverse = 1 / sums[i], row = out + i * width
                     for j in 0..<d { row[j] *= inverse }
                 }

@@ -57,6 +57,9 @@ final class WhisperModel {
     private let attention: EncoderAttention
     /// Tokens fed to the decoder since the last `encode` or `resetDecoder`.
     private(set) var decodedCount = 0
+    /// Encoder positions of the last `encode` (audioContext unless it was a short window):
+    /// the cross-attention keys and values the decoder attends over.
+    var encodedPositions: Int { scratch.crossPositions }
 
     /// Reads every tensor of `file`, checking names, shapes and types.
     init(file: CTranslate2Model, path: String, pool: ThreadPool) throws(SpeechError) {
@@ -114,14 +117,22 @@ final class WhisperModel {
     /// Runs the encoder on one window of log-mel features ([melBins × melFrames], mel-major)
     /// and computes every decoder block's cross-attention keys and values from its output.
     /// The decoder starts over.
-    func encode(_ mel: UnsafePointer<Float>) {
-        let dims = dimensions, s = scratch, d = dims.width, frames = dims.melFrames, n = dims.audioContext
-        // conv1 over the mel bins: column t holds mel[c][t + k − 1] at c·3 + k.
+    ///
+    /// `positions` < audioContext is a short window (``WhisperShortWindow``, whisper.cpp's
+    /// `audio_ctx`): only mel frames 0..<2·positions are read (the rows keep their melFrames
+    /// stride), the position table's first `positions` rows are added, and the decoder attends
+    /// over that many positions. The default is the whole window, as faster-whisper runs it.
+    func encode(_ mel: UnsafePointer<Float>, positions: Int? = nil) {
+        let dims = dimensions, s = scratch, d = dims.width, stride = dims.melFrames
+        let n = positions ?? dims.audioContext, frames = 2 * n
+        precondition(n > 0 && n <= dims.audioContext, "\(n) encoder positions")
+        // conv1 over the mel bins: column t holds mel[c][t + k − 1] at c·3 + k (zero past
+        // `frames`, as past the end of a full window).
         WhisperMath.im2col(rows: frames, channels: dims.melBins, stride: 1, inputRows: frames, into: s.columns) { t, c in
-            mel[c * frames + t]
+            mel[c * stride + t]
         }
         conv1.multiply(s.columns, tokens: frames, into: s.hidden, ldy: d, .gelu, pool: pool)
-        // conv2 with stride 2 over conv1's output [3000 × d].
+        // conv2 with stride 2 over conv1's output [frames × d].
         let conv1Output = UnsafePointer(s.hidden)
         WhisperMath.im2col(rows: n, channels: d, stride: 2, inputRows: frames, into: s.columns) { t, c in
             conv1Output[t * d + c]
@@ -133,7 +144,7 @@ final class WhisperModel {
             WhisperMath.layerNorm(s.residual, rows: n, width: d, gamma: block.attentionNorm.gamma,
                                   beta: block.attentionNorm.beta, into: s.normed)
             block.qkv.multiply(s.normed, tokens: n, into: s.columns, ldy: 3 * d, pool: pool)
-            attention.run(qkv: s.columns, output: s.normed, pool: pool)
+            attention.run(qkv: s.columns, output: s.normed, count: n, pool: pool)
             block.attentionOutput.multiply(s.normed, tokens: n, into: s.residual, ldy: d, .accumulate, pool: pool)
             WhisperMath.layerNorm(s.residual, rows: n, width: d, gamma: block.mlpNorm.gamma, beta: block.mlpNorm.beta,
                                   into: s.normed)
@@ -146,7 +157,7 @@ final class WhisperModel {
         // Cross-attention keys (stored transposed per head) and values, once per window.
         for (layer, block) in decoderBlocks.enumerated() {
             block.crossKeyValue.multiply(s.normed, tokens: n, into: s.hidden, ldy: 2 * d, pool: pool)
-            s.storeCrossKeysValues(layer: layer, from: s.hidden)
+            s.storeCrossKeysValues(layer: layer, positions: n, from: s.hidden)
         }
         resetDecoder()
     }
@@ -178,7 +189,7 @@ final class WhisperModel {
                                   into: s.tokenNormed)
             project(block.crossQuery, s.tokenNormed, into: s.tokenQKV)
             DecoderAttention.crossAttention(query: s.tokenQKV, keys: s.crossKeys(layer), values: s.crossValues(layer),
-                                            positions: dims.audioContext, heads: dims.heads,
+                                            positions: encodedPositions, heads: dims.heads,
                                             headDimension: dims.headDimension, scores: s.scores, output: s.tokenAttended,
                                             pool: pool)
             project(block.crossOutput, s.tokenAttended, into: s.tokenProjected)

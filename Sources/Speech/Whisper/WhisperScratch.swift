@@ -8,7 +8,9 @@ final class WhisperScratch {
     let residual: UnsafeMutablePointer<Float>  // [n × d]
     let normed: UnsafeMutablePointer<Float>    // [n × d]: layer-norm output, attention output, encoder output
     // Cross-attention keys [L][heads][headDim][n] (transposed) and values [L][heads][n][headDim],
-    // once per window: each head's 1500 keys and values are one contiguous stream.
+    // once per window: each head's 1500 keys and values are one contiguous stream. A short
+    // window packs its `crossPositions` < n the same way (stride `crossPositions`, not n), so
+    // the decoder's cross-attention reads them as one contiguous stream too.
     private let crossKeyStore: UnsafeMutablePointer<Float>
     private let crossValueStore: UnsafeMutablePointer<Float>
     // Decoder self-attention cache: [L][T][d] each.
@@ -23,11 +25,15 @@ final class WhisperScratch {
     let tokenHidden: UnsafeMutablePointer<Float>     // [f]
     let scores: UnsafeMutablePointer<Float>          // [heads × max(n, T)]
     let logits: UnsafeMutablePointer<Float>          // [vocab]
+    /// Encoder positions of the window whose cross keys and values are stored (n for the full
+    /// window).
+    private(set) var crossPositions: Int
     private let dims: WhisperDimensions
     private var owned: [UnsafeMutablePointer<Float>] = []
 
     init(_ dims: WhisperDimensions) {
         self.dims = dims
+        crossPositions = dims.audioContext
         let n = dims.audioContext, d = dims.width, f = dims.feedForward, frames = dims.melFrames
         let layers = dims.decoderLayers, t = dims.textContext
         var owned: [UnsafeMutablePointer<Float>] = []
@@ -75,10 +81,13 @@ final class WhisperScratch {
     }
 
     /// Splits one layer's fused cross projection [n][keys d | values d] by head: keys
-    /// transposed to [heads][headDim][n], values to [heads][n][headDim].
-    func storeCrossKeysValues(layer: Int, from keyValue: UnsafePointer<Float>) {
-        let n = dims.audioContext, d = dims.width, hd = dims.headDimension
-        let keys = crossKeyStore + layer * n * d, values = crossValueStore + layer * n * d
+    /// transposed to [heads][headDim][n], values to [heads][n][headDim], for the `n` ≤
+    /// audioContext positions of the window just encoded (every layer of a window has the same n).
+    func storeCrossKeysValues(layer: Int, positions n: Int, from keyValue: UnsafePointer<Float>) {
+        precondition(n > 0 && n <= dims.audioContext, "\(n) cross-attention positions")
+        crossPositions = n
+        let d = dims.width, hd = dims.headDimension, layerSize = dims.audioContext * d
+        let keys = crossKeyStore + layer * layerSize, values = crossValueStore + layer * layerSize
         for p in 0..<n {
             let row = keyValue + p * 2 * d
             for head in 0..<dims.heads {

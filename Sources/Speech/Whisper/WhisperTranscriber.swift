@@ -25,18 +25,25 @@ public struct Transcript: Sendable, Equatable {
     public var tokens: [Int]
     /// 30-second windows the speech was cut into (0 for silence).
     public var windows: Int
+    /// Encoder positions of the last window: 1500 for the full window, fewer for a short one
+    /// (``WhisperShortWindow``), 0 for silence.
+    public var positions: Int = 0
 }
 
 /// Speech to text on this machine with Whisper (tiny.en as installed by scripts/setup.sh):
 /// the clip is resampled to 16 kHz, silence is trimmed (nothing but silence gives "" without
 /// running the network), the speech is cut into 30-second windows, and each window's log-mel
-/// features go through the encoder and greedy decoding (``GreedyDecoder``).
+/// features go through the encoder and greedy decoding (``GreedyDecoder``). Made with
+/// `shortWindow: true`, a clip that fits one window encodes only its speech plus a margin
+/// (``WhisperShortWindow``) instead of the whole 30 s.
 ///
 /// `@unchecked Sendable`: the network, its scratch, the window buffer and the thread pool are
 /// mutable state used by one transcription at a time; every use is inside `lock`.
 public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
     /// The directory the model was read from.
     public let directory: String
+    /// The window `transcribe` uses unless told otherwise: nil for the full 30 s window.
+    public let shortWindow: WhisperShortWindow?
     private let lock = NSLock()
     private let queue = DispatchQueue(label: "clicky.whisper")
     private let pool: ThreadPool
@@ -48,11 +55,15 @@ public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
     private var windowTokens: [Int] = []
 
     /// Loads the model in `directory` (model.bin, config.json, vocabulary.txt) and starts
-    /// `threads` threads (the caller's included) for its matrix products.
+    /// `threads` threads (the caller's included) for its matrix products. `shortWindow` makes
+    /// every transcription (`SpeechToText`'s too) encode a short clip with
+    /// ``WhisperShortWindow/standard`` instead of the full window.
     /// - Throws: `.invalidModel` for a missing, damaged or unsupported model directory.
-    public init(directory: String = WhisperModelFiles.defaultDirectory, threads: Int) throws(SpeechError) {
+    public init(directory: String = WhisperModelFiles.defaultDirectory, threads: Int,
+                shortWindow: Bool = false) throws(SpeechError) {
         let files = try WhisperModelFiles(directory: directory)
         self.directory = directory
+        self.shortWindow = shortWindow ? .standard : nil
         pool = ThreadPool(threadCount: threads)
         model = try WhisperModel(file: files.model, path: files.model.path, pool: pool)
         tokenizer = try WhisperTokenizer(vocabulary: files.vocabulary, path: directory + "/vocabulary.txt")
@@ -68,10 +79,16 @@ public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
     /// Threads taking part in the matrix products.
     public var threads: Int { pool.threadCount }
 
-    /// Transcribes `clip` (any sample rate, mono).
+    /// Transcribes `clip` (any sample rate, mono) with the transcriber's window.
     /// - Throws: `.invalidAudio` when the clip has samples but no usable rate, or a sample that
     ///   is not a finite number.
     public func transcribe(_ clip: AudioClip) throws(SpeechError) -> Transcript {
+        try transcribe(clip, shortWindow: shortWindow)
+    }
+
+    /// Transcribes `clip` with `shortWindow` (nil: the full window). A clip cut into several
+    /// windows always runs full windows.
+    public func transcribe(_ clip: AudioClip, shortWindow: WhisperShortWindow?) throws(SpeechError) -> Transcript {
         guard clip.samples.isEmpty || clip.sampleRate > 0 else {
             throw .invalidAudio(path: "<samples>", reason: "sample rate \(clip.sampleRate) Hz")
         }
@@ -97,11 +114,20 @@ public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
         }
         let cuts = WindowPlan.cuts(frames: frames, windowFrames: model.dimensions.melFrames, mel: mel)
         transcript.timings.mel = clock.lap()
+        // Only a clip that fits one window is shortened: a long clip's windows are all full.
+        let positions = cuts.count == 2
+            ? shortWindow?.positions(speechFrames: frames, audioContext: model.dimensions.audioContext) : nil
+
+        // The full window pads with 0.0 as faster-whisper does; a short window with the clip's
+        // log-mel floor, (L − 8 + 4) / 4, the value of silence (openai-whisper's and whisper.cpp's
+        // padding): the truncated model needs less of it than of 0.0 to stop (WhisperShortWindow).
+        let padding = positions == nil ? 0 : (mel.min() ?? 0)
 
         var texts: [String] = []
         for (start, end) in zip(cuts, cuts.dropFirst()) {
-            fillWindow(from: mel, frames: frames, range: start..<end)
-            window.withUnsafeBufferPointer { model.encode($0.baseAddress!) }
+            fillWindow(from: mel, frames: frames, range: start..<end, padding: padding)
+            window.withUnsafeBufferPointer { model.encode($0.baseAddress!, positions: positions) }
+            transcript.positions = model.encodedPositions
             transcript.timings.encoder += clock.lap()
             decoder.run(model, into: &windowTokens)
             transcript.tokens += windowTokens
@@ -129,15 +155,15 @@ public final class WhisperTranscriber: SpeechToText, @unchecked Sendable {
     }
 
     /// Copies mel frames `range` of the clip's features (80 × `frames`, mel-major) into the
-    /// encoder's window, zeros after them.
-    private func fillWindow(from mel: [Float], frames: Int, range: Range<Int>) {
+    /// encoder's window, `padding` after them.
+    private func fillWindow(from mel: [Float], frames: Int, range: Range<Int>, padding: Float) {
         let bins = model.dimensions.melBins, width = model.dimensions.melFrames
         window.withUnsafeMutableBufferPointer { out in
             mel.withUnsafeBufferPointer { source in
                 for m in 0..<bins {
                     let row = out.baseAddress! + m * width
                     row.update(from: source.baseAddress! + m * frames + range.lowerBound, count: range.count)
-                    (row + range.count).update(repeating: 0, count: width - range.count)
+                    (row + range.count).update(repeating: padding, count: width - range.count)
                 }
             }
         }
