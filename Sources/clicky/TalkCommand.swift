@@ -1,5 +1,6 @@
 import ArgumentParser
 import BuddyCore
+import BuddyProviders
 import Foundation
 import LLMEngine
 import Speech
@@ -57,6 +58,15 @@ struct Talk: AsyncParsableCommand {
             printError("clicky talk: \(assembled.mode.rawValue) brain, \(voiceOptions.voice.rawValue) voice. "
                        + "Enter to talk, Enter again to stop; c + Enter cancels; q + Enter quits.")
         }
+        // `clicky mode …` and `clicky status` reach this buddy through its control socket.
+        let buddy = assembled.buddy, voiceName = voiceOptions.voice.rawValue
+        let control: ControlServer
+        do {
+            control = try ControlServer { request in await BuddyControl.answer(request, buddy: buddy, voice: voiceName) }
+        } catch {
+            throw CLIError(error.description)
+        }
+        defer { control.stop() }
         keys.start()
         await InterruptMonitor().whileRunning(cancel: { loop.press(.cancel); loop.finish(); keys.stop() }) {
             await loop.run()

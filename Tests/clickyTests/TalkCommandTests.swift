@@ -122,6 +122,32 @@ final class TalkCommandTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("clicky doctor"), result.stderr)
     }
 
+    func testModeAndStatusReachTheRunningBuddy() throws {
+        let talk = try talk()
+        defer { talk.stop() }
+        let control = rig.environment
+        let binary = try CLIRunner.binary().path
+        var status: (status: Int32, output: String, error: String) = (1, "", "")
+        let deadline = Date().addingTimeInterval(60)
+        repeat {   // the buddy opens its control socket once its models are loaded
+            status = try SpawnedProcess.run(binary, ["status", "--json"], environment: control)
+            if status.status == 0 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        } while Date() < deadline
+        XCTAssertEqual(status.status, 0, status.error)
+        XCTAssertTrue(status.output.contains("\"mode\":\"local\""), status.output)
+        let switched = try SpawnedProcess.run(binary, ["mode", "opus"], environment: control)
+        XCTAssertEqual(switched.status, 0, switched.error)
+        XCTAssertEqual(switched.output, "mode: opus\n")
+        let after = try SpawnedProcess.run(binary, ["status"], environment: control)
+        XCTAssertTrue(after.output.contains("brain opus"), after.output)
+        talk.send("q\n")
+        XCTAssertEqual(talk.wait(timeout: 20), 0, talk.errorOutput)
+        let gone = try SpawnedProcess.run(binary, ["status"], environment: control)
+        XCTAssertEqual(gone.status, 1)
+        XCTAssertTrue(gone.error.hasPrefix("no clicky buddy is running"), gone.error)
+    }
+
     static func words(_ text: String) -> [String] {
         text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }.map(String.init).filter { $0.count > 2 }
     }
