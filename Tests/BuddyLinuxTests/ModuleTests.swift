@@ -1,6 +1,0 @@
-import BuddyLinux
-import XCTest
-
-final class ModuleTests: XCTestCase {
-    func testTheModuleLinks() { _ = BuddyLinux.self }
-}
