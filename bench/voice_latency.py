@@ -119,8 +119,14 @@ def main():
     try:
         clips = [speech(directory, q, i) for i, q in enumerate(QUESTIONS)]
         results = {"streamed": [], "whole": []}
-        talks = {"streamed": Talk(args.clicky, env, ["--max-tokens", args.max_tokens]),
-                 "whole": Talk(args.clicky, env, ["--max-tokens", args.max_tokens, "--speak-whole-answer"])}
+        # Two buddies at once: each needs its own runtime folder for its control socket (the
+        # audio server is reached through PULSE_SERVER either way).
+        def own_runtime(way):
+            runtime = os.path.join(directory, "runtime-" + way)
+            os.makedirs(runtime, mode=0o700, exist_ok=True)
+            return dict(env, XDG_RUNTIME_DIR=runtime)
+        talks = {"streamed": Talk(args.clicky, own_runtime("streamed"), ["--max-tokens", args.max_tokens]),
+                 "whole": Talk(args.clicky, own_runtime("whole"), ["--max-tokens", args.max_tokens, "--speak-whole-answer"])}
         turns = {"streamed": 0, "whole": 0}
         stages = {"streamed": [], "whole": []}
         for _ in range(args.rounds):
