@@ -68,6 +68,23 @@ final class TranscribeCommandTests: XCTestCase {
         XCTAssertEqual((report["tokens"] as? [Int])?.count, 26)
     }
 
+    /// --short-window encodes the speech plus a margin, not the 30 s window, and says so in
+    /// "positions"; the text is the same on this clip.
+    func testShortWindow() throws {
+        try requireReleaseBinary()
+        let wav = Self.speech.appendingPathComponent("u04_slt_100.wav").path
+        var positions: [Int] = []
+        for extra in [[], ["--short-window"]] {
+            let result = try CLIRunner.run(["transcribe", wav, "--json", "--threads", "2"] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(report["text"] as? String, "What is the capital of France?")
+            positions.append(try XCTUnwrap(report["positions"] as? Int))
+        }
+        XCTAssertEqual(positions[0], 1500)
+        XCTAssertLessThan(positions[1], 1500)
+    }
+
     func testSilenceGivesAnEmptyLine() throws {
         try requireModel()
         let wav = try scratchDirectory().appendingPathComponent("silence.wav")
