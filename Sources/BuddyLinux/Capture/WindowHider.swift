@@ -12,6 +12,11 @@ import Synchronization
 /// but needs the overlay's shape restored exactly afterwards; unmapping is undone by one
 /// XMapWindow, which keeps the window's place in the stacking order. The overlay sees an
 /// UnmapNotify/MapNotify pair on its own connection and should not react to it.
+///
+/// Known race: should the owner itself unmap one of these windows during the grab (tens of
+/// milliseconds), `restore` maps it again behind the owner's back. Only the owner can close
+/// that gap (by hiding for the capture on its own thread); for the overlay it would leave the
+/// sprite on a monitor the pointer just left until the pointer comes back.
 struct WindowHider {
     let display: OpaquePointer
     let windows: [UInt]
