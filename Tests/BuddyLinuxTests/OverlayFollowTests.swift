@@ -59,12 +59,19 @@ final class OverlayFollowTests: XCTestCase {
         XCTAssertTrue(overlay.isTranslucent)
         try movePointer(display, 600, 400)
         let background = try OverlayShot.take(display)
+        XCTAssertTrue(background.pixel(5, 5) == (0x6a, 0x8c, 0xaf), "the compositor hides the root colour: \(background.pixel(5, 5))")
         overlay.start()
         defer { overlay.stop() }
+        var previous: DesktopPoint?
         for (x, y) in [(600, 400), (1900, 300)] {
             try movePointer(display, x, y)
             let shot = try OverlayShot.take(display)
             let centre = try XCTUnwrap(shot.blueCentre())
+            // Where the buddy was, the desktop is back: no trail left by the compositor.
+            if let previous {
+                XCTAssertEqual(shot.changedPixels(around: previous, radius: 0, comparedWith: background), 0)
+            }
+            previous = centre
             XCTAssertLessThanOrEqual(distance(centre, DesktopPoint(x: Double(x) + 35, y: Double(y) + 25)), 2)
             // The glow reaches about 10 px past the 16 px triangle; beyond that the desktop is untouched.
             XCTAssertEqual(shot.changedPixels(around: centre, radius: 24, comparedWith: background), 0)

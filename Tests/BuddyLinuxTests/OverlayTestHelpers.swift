@@ -1,4 +1,5 @@
 import BuddyCore
+import CX11
 import Foundation
 import TestSupport
 import XCTest
@@ -76,7 +77,7 @@ func distance(_ a: DesktopPoint, _ b: DesktopPoint) -> Double {
 func twoMonitorDesktop() throws -> VirtualDisplay {
     let display = try VirtualDisplay(width: 2560, height: 800, monitors: [.init(x: 0, y: 0, width: 1280, height: 800),
                                                                           .init(x: 1280, y: 0, width: 1280, height: 800)])
-    try display.run("xsetroot", ["-solid", "#6a8caf"])
+    try paintRoot(display)
     return display
 }
 
@@ -92,4 +93,30 @@ func startCompositor(_ display: VirtualDisplay) throws -> SpawnedProcess {
     let process = try SpawnedProcess(xcompmgr, [], environment: display.environment)
     Thread.sleep(forTimeInterval: 0.6)
     return process
+}
+
+/// Paints the root steel blue, the way desktop setters do: a root pixmap announced in
+/// _XROOTPMAP_ID. A compositor paints the root from that property; with only a root colour
+/// (`xsetroot -solid`) it paints its own grey instead, and pixel checks would compare against
+/// the wrong colour. The pixmap is kept after we disconnect (RetainPermanent; Xvfb runs -noreset).
+func paintRoot(_ display: VirtualDisplay) throws {
+    let connection = try XCTUnwrap(XOpenDisplay(display.display))
+    let screen = XDefaultScreen(connection)
+    let root = XRootWindow(connection, screen)
+    let pixmap = XCreatePixmap(connection, root, 8, 8, UInt32(XDefaultDepth(connection, screen)))
+    let gc = XCreateGC(connection, pixmap, 0, nil)
+    XSetForeground(connection, gc, 0x6a8caf)
+    XFillRectangle(connection, pixmap, gc, 0, 0, 8, 8)
+    XFreeGC(connection, gc)
+    XSetWindowBackgroundPixmap(connection, root, pixmap)
+    XClearWindow(connection, root)
+    var id = pixmap
+    withUnsafeBytes(of: &id) { bytes in
+        let data = bytes.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        for name in ["_XROOTPMAP_ID", "_XSETROOT_ID"] {
+            XChangeProperty(connection, root, XInternAtom(connection, name, 0), XA_PIXMAP, 32, PropModeReplace, data, 1)
+        }
+    }
+    XSetCloseDownMode(connection, RetainPermanent)
+    XCloseDisplay(connection)
 }

@@ -86,11 +86,14 @@ enum BuddyPainter {
         return min(extents.x_advance + 16, BuddyScene.bubbleMaxWidth)
     }
 
-    /// An equilateral triangle (16 px sides) centred on its centroid, tip up at rotation 0, with a
-    /// soft glow: wider, fainter strokes underneath. The glow is under half opacity, so the shaped
-    /// window (no compositor) leaves it out rather than painting it dark.
+    /// A 12×16 triangle, tip up at rotation 0, centred on its centroid (so the rotation never
+    /// shifts it), with a soft glow: wider, fainter strokes underneath. Narrower than the
+    /// original's 16 px equilateral one on purpose: that looks the same turned by 120°, and at
+    /// the resting −35° it read as pointing right; the tip must show where it points. The glow
+    /// stays under half opacity, so the shaped window (no compositor) leaves it out rather than
+    /// painting it dark.
     private static func triangle(_ cr: OpaquePointer, x: Double, y: Double, rotation: Double, scale: Double) {
-        let side = 16.0 * scale, height = side * 3.0.squareRoot() / 2
+        let side = 12.0 * scale, height = 16.0 * scale
         cairo_save(cr)
         cairo_translate(cr, x, y)
         cairo_rotate(cr, rotation)
