@@ -36,7 +36,9 @@ public final class X11Overlay: Overlay {
     /// Shows the buddy and starts following the pointer (about 60 Hz).
     public func start() { engine.start() }
 
-    /// Hides the buddy and stops its thread; a pointing in progress returns at once.
+    /// Hides the buddy for good: stops its thread and closes the X connection; a pointing in
+    /// progress returns at once. Call it before the X server goes away (Xlib exits the process
+    /// on a connection it finds broken); make a new overlay to show the buddy again.
     public func stop() { engine.stop() }
 
     public func show(_ state: OverlayState) async {
@@ -64,5 +66,20 @@ public final class X11Overlay: Overlay {
         let trimmed = label?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         guard !trimmed.isEmpty else { return Pointing.phrases.randomElement() ?? "right here!" }
         return trimmed.count > 34 ? String(trimmed.prefix(33)) + "…" : trimmed
+    }
+}
+
+/// Why the overlay could not start. Each case reads as one line for the terminal.
+public enum OverlayError: Error, Equatable, CustomStringConvertible {
+    /// Neither a display name was given nor DISPLAY set (a Wayland-only or headless session).
+    case noDisplay
+    /// XOpenDisplay refused the named display (no server, or no permission).
+    case cannotOpen(String)
+
+    public var description: String {
+        switch self {
+        case .noDisplay: "no X display: DISPLAY is not set, so the buddy cannot appear beside the cursor"
+        case .cannotOpen(let name): "cannot open X display \(name): is the X server running and reachable?"
+        }
     }
 }
