@@ -18,7 +18,7 @@ struct BrainOptions: ParsableArguments {
     /// brain only when the mode may use it (a cloud question never waits for a model to load),
     /// the cloud brains that are set up, the route-table network status, and analytics only
     /// when the user turned them on and a key is configured.
-    func assemble(model: ModelOptions) throws -> Assembled {
+    func assemble(model: ModelOptions, capturer: (any ScreenCapturer)? = nil) throws -> Assembled {
         let environment = ProcessInfo.processInfo.environment
         let loaded: LoadedSettings
         do { loaded = try BuddySettings.load(environment: environment) } catch {
@@ -48,7 +48,7 @@ struct BrainOptions: ParsableArguments {
                                                                        maxTokens: model.maxTokens)
         let analytics = try AnalyticsWiring.sink(settings: settings, keys: keys, environment: environment,
                                                  transport: transport)
-        let buddy = Buddy(brains: .init(local: local, remote: remote), mode: mode, capturer: nil,
+        let buddy = Buddy(brains: .init(local: local, remote: remote), mode: mode, capturer: capturer,
                           network: RouteTableNetworkStatus(), analytics: analytics, policy: settings.analyticsPolicy,
                           history: ConversationHistory(shareLocalHistoryWithCloud: settings.privacy.shareLocalHistoryWithCloud),
                           maxTokens: model.maxTokens)

@@ -36,8 +36,10 @@ struct Talk: AsyncParsableCommand {
                             speakWholeAnswer: speakWholeAnswer)
     }
 
+    /// The voice loop with Enter as the talk key; with `desktop`, also the overlay beside the
+    /// cursor, the global hotkey and screen capture for cloud brains.
     static func talk(voiceOptions: VoiceOptions, brains: BrainOptions, options: ModelOptions, json: Bool,
-                     speakWholeAnswer: Bool) async throws {
+                     speakWholeAnswer: Bool, desktop: DesktopParts? = nil) async throws {
         let threads = options.threads ?? EngineOptions.defaultThreads
         let ears = try speechStep { () throws(SpeechError) in
             try WhisperTranscriber(directory: WhisperModelFiles.defaultDirectory, threads: threads, shortWindow: true)
@@ -46,16 +48,26 @@ struct Talk: AsyncParsableCommand {
         if case .failure(let error) = AudioDevices.checkMicrophone(device: voiceOptions.microphone) {
             throw CLIError(error.description)
         }
-        let assembled = try brains.assemble(model: options)
-        let devices = try voiceOptions.devices(ears: ears, cloudVoice: assembled.cloudVoice)
+        let assembled = try brains.assemble(model: options, capturer: desktop?.capturer)
+        var devices = try voiceOptions.devices(ears: ears, cloudVoice: assembled.cloudVoice)
+        devices.overlay = desktop?.overlay
         // The system prompt is computed now, not after the first question.
         await assembled.engine?.prewarm(system: BuddyPrompts.local)
         let printer = TalkPrinter(json: json)
-        let loop = VoiceLoop(buddy: assembled.buddy, devices: devices, wantsScreens: false,
-                             speaksWhileThinking: !speakWholeAnswer, report: { event in printer.show(event) })
+        let hotkey = DesktopHotkey()
+        let loop = VoiceLoop(buddy: assembled.buddy, devices: devices, wantsScreens: desktop != nil,
+                             speaksWhileThinking: !speakWholeAnswer, report: { event in
+                                 printer.show(event)
+                                 hotkey.follow(event)
+                             })
         let keys = EnterKeys(loop: loop, printer: printer)
+        if let desktop {
+            try hotkey.start(desktop, loop: loop, buddy: assembled.buddy, printer: printer)
+        }
+        defer { hotkey.stop() }
         if !json {
-            printError("clicky talk: \(assembled.mode.rawValue) brain, \(voiceOptions.voice.rawValue) voice. "
+            let how = desktop.map { "hold \($0.chord) to talk (Escape cancels, \($0.chord)+m switches brains); " } ?? ""
+            printError("clicky: \(assembled.mode.rawValue) brain, \(voiceOptions.voice.rawValue) voice. \(how)"
                        + "Enter to talk, Enter again to stop; c + Enter cancels; q + Enter quits.")
         }
         // `clicky mode …` and `clicky status` reach this buddy through its control socket.

@@ -148,6 +148,33 @@ final class TalkCommandTests: XCTestCase {
         XCTAssertTrue(gone.error.hasPrefix("no clicky buddy is running"), gone.error)
     }
 
+    func testTheDesktopHotkeyStartsAndEndsATurnOnAVirtualDisplay() throws {
+        let display = try VirtualDisplay(width: 2560, height: 800, monitors: [.init(x: 0, y: 0, width: 1280, height: 800),
+                                                                              .init(x: 1280, y: 0, width: 1280, height: 800)])
+        let question = try rig.speech("what is the capital of france")
+        var environment = rig.environment
+        environment["DISPLAY"] = display.display
+        let binary = try CLIRunner.binary().path
+        let desktop = try SpawnedProcess("/usr/bin/unshare", ["-n", binary, "desktop", "--json", "--brain", "local", "--temperature", "0",
+                                                              "--max-tokens", "30"], environment: environment, input: true)
+        defer { desktop.stop(); display.stop() }
+        let deadline = Date().addingTimeInterval(60)
+        while try SpawnedProcess.run(binary, ["status"], environment: environment).status != 0, Date() < deadline, desktop.isRunning {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        try display.run("xdotool", ["mousemove", "1500", "300", "keydown", "ctrl+alt"])
+        let listening = try XCTUnwrap(waitForEvent(desktop, "listening", turn: 1, timeout: 20), desktop.errorOutput)
+        try rig.play(question)
+        try display.run("xdotool", ["keyup", "ctrl+alt"])
+        let idle = try XCTUnwrap(waitForEvent(desktop, "idle", turn: 1, after: listening.index, timeout: 60), desktop.errorOutput)
+        let events = desktop.outputLines[listening.index...idle.index].compactMap(event)
+        let heard = try XCTUnwrap(events.first { $0["event"] as? String == "heard" }?["text"] as? String)
+        XCTAssertTrue(heard.lowercased().contains("capital of france"), heard)
+        XCTAssertTrue(events.contains { $0["event"] as? String == "answered" }, "\(events)")
+        desktop.send("q\n")
+        XCTAssertEqual(desktop.wait(timeout: 20), 0, desktop.errorOutput)
+    }
+
     static func words(_ text: String) -> [String] {
         text.lowercased().split { !($0.isLetter || $0.isNumber || $0 == "'") }.map(String.init).filter { $0.count > 2 }
     }
