@@ -40,7 +40,7 @@ struct Clicky: AsyncParsableCommand {
         Exit codes: 0 ok · 1 failure · 2 usage · 3 invalid model or input file · 4 network · 130 interrupted.
         """,
         version: Clicky.version,
-        subcommands: [Start.self, Chat.self, Ask.self, Generate.self, Bench.self, Models.self, Transcribe.self, Voice.self, Talk.self, Desktop.self, Mode.self, Status.self, Doctor.self],
+        subcommands: [Start.self, Chat.self, Ask.self, Generate.self, Bench.self, Models.self, Transcribe.self, Voice.self, Talk.self, Desktop.self, Mode.self, Status.self, Doctor.self, InstallDesktop.self],
         defaultSubcommand: Start.self)
 
     /// Parses, runs, and maps every failure onto the contract's exit codes (argument-parser's

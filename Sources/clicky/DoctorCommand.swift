@@ -4,6 +4,7 @@ import BuddyProviders
 import Foundation
 import GGUF
 import Speech
+import BuddyLinux
 
 /// `clicky doctor`: what the buddy needs on this machine, each with what to do when it is
 /// missing. Exit 0 when a Local Mode voice turn can run (model, ears, voice, microphone,
@@ -28,6 +29,7 @@ struct Doctor: AsyncParsableCommand {
         checks.append(device("speaker", AudioDevices.checkSpeaker(device: speaker)))
         checks.append(audioServer())
         checks.append(display())
+        if !(ProcessInfo.processInfo.environment["DISPLAY"] ?? "").isEmpty { checks.append(contentsOf: await desktop()) }
         checks.append(await network())
         checks.append(contentsOf: cloudKeys())
         for check in checks { writeOut(check.line + "\n") }
@@ -118,6 +120,38 @@ struct Doctor: AsyncParsableCommand {
         case (nil, nil):
             return Check(name: "display", state: .note, detail: "no display: use `clicky talk` (Enter to talk) or `clicky chat`")
         }
+    }
+
+    /// On X11: the overlay (and whether a compositor gives it true transparency), the
+    /// push-to-talk chord, and screen capture.
+    private func desktop() async -> [Check] {
+        var checks: [Check] = []
+        do {
+            let overlay = try X11Overlay()
+            let monitors = overlay.monitors.map { "\($0.width)x\($0.height)+\($0.x)+\($0.y)" }.joined(separator: ", ")
+            checks.append(Check(name: "overlay", state: .ok,
+                                detail: (overlay.isTranslucent ? "compositor running: translucent" : "no compositor: shaped window")
+                                    + "; monitors \(monitors)"))
+            overlay.stop()
+        } catch {
+            checks.append(Check(name: "overlay", state: .missing, detail: String(describing: error)))
+        }
+        do {
+            let hotkey = try X11Hotkey(chord: .pushToTalk) { _ in }
+            hotkey.start()
+            hotkey.stop()
+            checks.append(Check(name: "hotkey", state: .ok, detail: "ctrl+alt is free to grab"))
+        } catch {
+            checks.append(Check(name: "hotkey", state: .missing, detail: error.description))
+        }
+        do {
+            let screens = try await X11ScreenCapturer().captureScreens()
+            let sizes = screens.map { "\($0.capture.imageWidth)x\($0.capture.imageHeight)" }.joined(separator: ", ")
+            checks.append(Check(name: "screen capture", state: .ok, detail: "\(screens.count) screen(s): \(sizes) JPEG"))
+        } catch {
+            checks.append(Check(name: "screen capture", state: .missing, detail: String(describing: error)))
+        }
+        return checks
     }
 
     private func network() async -> Check {

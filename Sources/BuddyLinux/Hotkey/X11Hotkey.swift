@@ -98,7 +98,7 @@ public final class X11Hotkey: @unchecked Sendable {
         }
         XSync(display, 0)
         if X11Errors.sawBadAccess {
-            throw Failure(description: "another program already holds the hotkey \(chord); choose another in config.toml ([desktop] hotkey)")
+            throw Failure(description: "another program already holds the hotkey \(chord); choose another with --hotkey")
         }
     }
 
