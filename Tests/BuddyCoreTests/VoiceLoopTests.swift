@@ -196,4 +196,38 @@ final class VoiceLoopTests: XCTestCase {
         XCTAssertEqual(rig.offline.spoken.value, ["Click save.", "Then close it."])
         XCTAssertEqual(rig.speaker.played.value.map(\.tag), [0.25, 0.25])
     }
+
+    func testACloudAnswerWithAPointFliesTheOverlayToTheMappedDesktopPoint() async {
+        final class RecordingOverlay: Overlay, @unchecked Sendable {
+            let states = Observed<[OverlayState]>([])
+            let points = Observed<[(DesktopPoint, String?)]>([])
+            func show(_ state: OverlayState) async { states.update { $0.append(state) } }
+            func point(at point: DesktopPoint, label: String?) async { points.update { $0.append((point, label)) } }
+        }
+        let overlay = RecordingOverlay()
+        let capturer = SpyCapturer()
+        let buddy = Buddy(brains: Buddy.Brains(local: nil, remote: [.sonnet: FakeRemoteBrain()]), mode: .sonnet,
+                          capturer: capturer, network: FixedNetwork(online: true))
+        let recorder = LoopRecorder()
+        let devices = VoiceLoop.Devices(microphone: FakeMicrophone(), ears: FakeEars(["where is save"]), voice: FakeVoice(tag: 0.25),
+                                        speaker: FakeSpeaker(speed: 4), overlay: overlay)
+        let loop = VoiceLoop(buddy: buddy, devices: devices, wantsScreens: true, report: recorder.report)
+        let running = Task { await loop.run() }
+        loop.press(.talkPressed)
+        loop.press(.talkReleased)
+        await recorder.expect { $0 == .idle(turn: 1) }
+        loop.finish()
+        await running.value
+        XCTAssertEqual(capturer.count.value, 1, "the desktop buddy shows the screens to a cloud brain")
+        // [POINT:100,50:save:screen2] on a 640×400 capture of the 1280×800 monitor at x 1920.
+        let points = overlay.points.value
+        XCTAssertEqual(points.count, 1)
+        XCTAssertEqual(points.first?.0, DesktopPoint(x: 2120, y: 100))
+        XCTAssertEqual(points.first?.1, "save")
+        let states = overlay.states.value
+        XCTAssertEqual(states.first, .listening(level: 0))
+        XCTAssertTrue(states.contains(.thinking))
+        XCTAssertTrue(states.contains { if case .answering = $0 { true } else { false } })
+        XCTAssertEqual(states.last, .idle)
+    }
 }
