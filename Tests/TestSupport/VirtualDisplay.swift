@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A private X server for one test (Xvfb, 24-bit, one wide screen), optionally split into
 /// monitors with `xrandr --setmonitor` the way a two-monitor desktop looks to RandR clients.
@@ -30,6 +31,21 @@ public final class VirtualDisplay: @unchecked Sendable {
     private let server: SpawnedProcess
 
     public var environment: [String: String] { ["DISPLAY": display] }
+
+    /// Every display that has not been stopped, kept alive here. An optimised build may release
+    /// a test's `VirtualDisplay` right after its last use, while a window or capturer of the test
+    /// still holds a connection; Xlib ends the whole process when a server goes away under an
+    /// open connection. So a display lives until `stop()` or the end of the test process.
+    private static let live = Mutex<[ObjectIdentifier: VirtualDisplay]>([:])
+    private static let cleanup: Void = { atexit { VirtualDisplay.stopAll() } }()
+
+    private static func stopAll() {
+        let displays = live.withLock { live in
+            defer { live.removeAll() }
+            return Array(live.values)
+        }
+        for display in displays { display.server.stop() }
+    }
 
     /// Starts Xvfb at `width`×`height` and declares `monitors` (none: the one screen).
     public init(width: Int = 1280, height: Int = 800, monitors: [Monitor] = []) throws {
@@ -64,6 +80,8 @@ public final class VirtualDisplay: @unchecked Sendable {
             }
         }
         self.monitors = monitors.isEmpty ? [Monitor(x: 0, y: 0, width: width, height: height)] : monitors
+        Self.cleanup
+        Self.live.withLock { $0[ObjectIdentifier(self)] = self }
     }
 
     /// Runs a tool (xdotool, import, xsetroot) against this display.
@@ -78,7 +96,9 @@ public final class VirtualDisplay: @unchecked Sendable {
         guard result.status == 0 else { throw Failure.unavailable("import failed: \(result.error)") }
     }
 
-    public func stop() { server.stop() }
-
-    deinit { server.stop() }
+    /// Stops the server; close every connection to it first.
+    public func stop() {
+        server.stop()
+        _ = Self.live.withLock { $0.removeValue(forKey: ObjectIdentifier(self)) }
+    }
 }
