@@ -60,7 +60,7 @@ public final class VoiceLoop: Sendable {
         self.speaksWhileThinking = speaksWhileThinking
         self.report = report
         let start = ContinuousClock.now
-        self.clock = { Self.seconds(ContinuousClock.now - start) }
+        self.clock = { (ContinuousClock.now - start).seconds }
         (inputs, inbox) = AsyncStream<Input>.makeStream()
     }
 
@@ -177,9 +177,12 @@ public final class VoiceLoop: Sendable {
     func post(_ event: TurnMachine.Event, turn: Int) {
         inbox.yield(.turn(event, turn: turn))
     }
+}
 
-    static func seconds(_ duration: Duration) -> Double {
-        let (whole, attoseconds) = duration.components
+extension Duration {
+    /// The duration in seconds, for clocks reported as plain numbers.
+    public var seconds: Double {
+        let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) / 1e18
     }
 }

@@ -53,10 +53,13 @@ struct BrainOptions: ParsableArguments {
                           history: ConversationHistory(shareLocalHistoryWithCloud: settings.privacy.shareLocalHistoryWithCloud),
                           maxTokens: model.maxTokens)
         // The original's cloud voice speaks cloud answers when it is set up (a key, or the worker's
-        // /tts). Local Mode does not even build it.
-        let cloudVoice: (any SpeechSynthesizer)? = mode == .local ? nil
-            : try ElevenLabsConfiguration(settings: settings, apiKey: CloudBrains.key(.elevenlabs, in: keys))
+        // /tts). Built only by the commands that speak, so `ask` and `chat` look up no voice key;
+        // Local Mode does not even build it.
+        let cloudVoice = { () throws -> (any SpeechSynthesizer)? in
+            guard mode != .local else { return nil }
+            return try ElevenLabsConfiguration(settings: settings, apiKey: CloudBrains.key(.elevenlabs, in: keys))
                 .map { ElevenLabsVoice(configuration: $0, transport: transport) }
+        }
         return Assembled(buddy: buddy, mode: mode, wantsScreens: screen, engine: local, analytics: analytics,
                          cloudVoice: cloudVoice)
     }
@@ -67,8 +70,8 @@ struct BrainOptions: ParsableArguments {
         let wantsScreens: Bool
         let engine: EngineBrain?
         let analytics: (any AnalyticsSink)?
-        /// ElevenLabs for cloud answers, when set up and the mode is not local.
-        let cloudVoice: (any SpeechSynthesizer)?
+        /// Builds ElevenLabs for cloud answers: nil unless it is set up and the mode is not local.
+        let cloudVoice: () throws -> (any SpeechSynthesizer)?
     }
 }
 

@@ -27,7 +27,7 @@ struct Start: AsyncParsableCommand {
         switch AudioDevices.checkMicrophone(device: voiceOptions.microphone) {
         case .success:
             try await Talk.talk(voiceOptions: voiceOptions, brains: brains, options: options, json: false,
-                                speakWholeAnswer: false)
+                                speakWholeAnswer: false, microphoneChecked: true)
         case .failure(let error):
             printError("\(error.description)\nNo microphone, so typing instead (clicky chat).")
             try await Chat.chat(brains: brains, options: options)

@@ -39,13 +39,13 @@ struct Talk: AsyncParsableCommand {
     /// The voice loop with Enter as the talk key; with `desktop`, also the overlay beside the
     /// cursor, the global hotkey and screen capture for cloud brains.
     static func talk(voiceOptions: VoiceOptions, brains: BrainOptions, options: ModelOptions, json: Bool,
-                     speakWholeAnswer: Bool, desktop: DesktopParts? = nil) async throws {
+                     speakWholeAnswer: Bool, desktop: DesktopParts? = nil, microphoneChecked: Bool = false) async throws {
         let threads = options.threads ?? EngineOptions.defaultThreads
         let ears = try speechStep { () throws(SpeechError) in
             try WhisperTranscriber(directory: WhisperModelFiles.defaultDirectory, threads: threads, shortWindow: true)
         }
         // No microphone is one line before anything loads (clicky doctor says more).
-        if case .failure(let error) = AudioDevices.checkMicrophone(device: voiceOptions.microphone) {
+        if !microphoneChecked, case .failure(let error) = AudioDevices.checkMicrophone(device: voiceOptions.microphone) {
             throw CLIError(error.description)
         }
         let assembled = try brains.assemble(model: options, capturer: desktop?.capturer)
@@ -106,8 +106,9 @@ final class EnterKeys: Sendable {
                 case "":
                     // Enter toggles: it stops a question being spoken, else it starts one (which
                     // interrupts an answer being said).
-                    loop.press(printer.isListening ? .talkReleased : .talkPressed)
-                    printer.expectListening(!printer.isListening)
+                    let listening = printer.isListening
+                    loop.press(listening ? .talkReleased : .talkPressed)
+                    printer.expectListening(!listening)
                 case "c", "cancel", "esc":
                     loop.press(.cancel)
                 case "q", "quit", "exit":

@@ -93,8 +93,7 @@ final class TalkPrinter: Sendable {
         case .idle(let turn): object = ["event": "idle", "turn": turn]
         case .problem(let line): object = ["event": "problem", "text": line]
         }
-        let elapsed = (ContinuousClock.now - start).components
-        object["t"] = ((Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18) * 1000).rounded() / 1000
+        object["t"] = ((ContinuousClock.now - start).seconds * 1000).rounded() / 1000
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return }
         writeOut(String(decoding: data, as: UTF8.self) + "\n")
     }

@@ -25,8 +25,8 @@ struct VoiceOptions: ParsableArguments {
     var noCloudVoice = false
 
     /// The microphone, ears, voice and speaker; a missing voice program is one line, exit 1.
-    /// `cloudVoice` speaks cloud answers unless --no-cloud-voice.
-    func devices(ears: any SpeechToText, cloudVoice: (any SpeechSynthesizer)?) throws -> VoiceLoop.Devices {
+    /// `cloudVoice` builds the voice for cloud answers; with --no-cloud-voice it is not even called.
+    func devices(ears: any SpeechToText, cloudVoice: () throws -> (any SpeechSynthesizer)?) throws -> VoiceLoop.Devices {
         let offline: any SpeechSynthesizer
         do throws(SpeechError) {
             switch voice {
@@ -37,7 +37,7 @@ struct VoiceOptions: ParsableArguments {
             throw CLIError(error.description, exitCode: error.isInvalidInput ? ExitStatus.invalidInput : ExitStatus.failure)
         }
         return VoiceLoop.Devices(microphone: AlsaMicrophone(device: microphone), ears: ears, voice: offline,
-                                 cloudVoice: noCloudVoice ? nil : cloudVoice, speaker: AlsaSpeaker(device: speaker))
+                                 cloudVoice: noCloudVoice ? nil : try cloudVoice(), speaker: AlsaSpeaker(device: speaker))
     }
 }
 

@@ -1,3 +1,4 @@
+import BuddyCore
 import CX11
 import Foundation
 import Synchronization
@@ -40,8 +41,7 @@ struct WindowHider {
         }
         XSync(display, 0)
         if !hidden.isEmpty {
-            let (seconds, attoseconds) = settle.components
-            Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) * 1e-18)
+            Thread.sleep(forTimeInterval: settle.seconds)
         }
     }
 

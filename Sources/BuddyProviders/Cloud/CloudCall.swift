@@ -94,8 +94,8 @@ struct CloudCall: Sendable {
                 case .finished(let stop, let tokens)?:
                     let now = clock.now
                     continuation.yield(.finished(BrainRecord(
-                        firstTokenSeconds: firstText.map { Self.seconds($0 - started) },
-                        totalSeconds: Self.seconds(now - started), outputTokens: tokens, stopReason: stop)))
+                        firstTokenSeconds: firstText.map { ($0 - started).seconds },
+                        totalSeconds: (now - started).seconds, outputTokens: tokens, stopReason: stop)))
                     return true
                 case nil:
                     continue
@@ -117,10 +117,5 @@ struct CloudCall: Sendable {
         if try handle(decoder.finish()) { return }
         if Task.isCancelled { throw .transport(.cancelled) }
         throw .connectionLost(Dialect.missingEnd)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
     }
 }
